@@ -1,0 +1,145 @@
+#include "ledger/hash.h"
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+namespace ledger {
+
+Hash Sha256(Bytes data) {
+  Hash out;
+  SHA256(data.data(), data.size(), out.data());
+  return out;
+}
+
+Hash LeafHash(Bytes entry) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  const std::uint8_t prefix = 0x00;
+  SHA256_Update(&ctx, &prefix, 1);
+  SHA256_Update(&ctx, entry.data(), entry.size());
+  Hash out;
+  SHA256_Final(out.data(), &ctx);
+  return out;
+}
+
+Hash NodeHash(const Hash& left, const Hash& right) {
+  std::uint8_t buf[65];
+  buf[0] = 0x01;
+  std::copy(left.begin(), left.end(), buf + 1);
+  std::copy(right.begin(), right.end(), buf + 33);
+  Hash out;
+  SHA256(buf, sizeof buf, out.data());
+  return out;
+}
+
+Hash ChainHash(const Hash& previous, const Hash& leaf) {
+  std::uint8_t buf[64];
+  std::copy(previous.begin(), previous.end(), buf);
+  std::copy(leaf.begin(), leaf.end(), buf + 32);
+  Hash out;
+  SHA256(buf, sizeof buf, out.data());
+  return out;
+}
+
+std::string ToHex(Bytes data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(data.size() * 2, '0');
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 15];
+  }
+  return out;
+}
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> FromHex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out(hex.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+std::string Base64Encode(Bytes data) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    std::uint32_t v = data[i] << 16 | data[i + 1] << 8 | data[i + 2];
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (std::size_t rest = data.size() - i; rest > 0) {
+    std::uint32_t v = data[i] << 16 | (rest == 2 ? data[i + 1] << 8 : 0);
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> Base64Decode(std::string_view b64) {
+  if (b64.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(b64.size() / 4 * 3);
+  for (std::size_t i = 0; i < b64.size(); i += 4) {
+    bool last = i + 4 == b64.size();
+    int pad = 0;
+    std::uint32_t v = 0;
+    for (std::size_t j = 0; j < 4; ++j) {
+      char c = b64[i + j];
+      int d;
+      if (c == '=' && last && j >= 2 && (j == 3 || b64[i + 3] == '=')) {
+        ++pad;
+        d = 0;
+      } else {
+        d = Base64Value(c);
+        if (d < 0 || pad > 0) return std::nullopt;
+      }
+      v = v << 6 | static_cast<std::uint32_t>(d);
+    }
+    out += static_cast<char>(v >> 16);
+    if (pad < 2) out += static_cast<char>((v >> 8) & 0xff);
+    if (pad < 1) out += static_cast<char>(v & 0xff);
+    // Reject non-canonical encodings whose padding bits are not zero.
+    if ((pad == 1 && (v & 0xff) != 0) || (pad == 2 && (v & 0xffff) != 0)) return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<Hash> HashFromBase64(std::string_view b64) {
+  auto raw = Base64Decode(b64);
+  if (!raw || raw->size() != 32) return std::nullopt;
+  Hash h;
+  std::copy(raw->begin(), raw->end(), h.begin());
+  return h;
+}
+
+}  // namespace ledger
