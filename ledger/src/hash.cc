@@ -1,44 +1,64 @@
 #include "ledger/hash.h"
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
+
+#include <cstdlib>
+#include <memory>
 
 namespace ledger {
 
+namespace {
+
+// OpenSSL 3's one-shot SHA256() fetches the algorithm (taking a global lock) on every call; at
+// ledger rates that lock dominates. Fetch once and keep one digest context per thread.
+struct Hasher {
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx{EVP_MD_CTX_new()};
+
+  static const EVP_MD* Md() {
+    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md;
+  }
+  static Hasher& ForThread() {
+    thread_local Hasher h;
+    return h;
+  }
+  // SHA-256 of the concatenation of up to three byte ranges. Aborts only if OpenSSL itself is
+  // broken (no SHA-256 provider), which no caller could recover from.
+  Hash Digest(Bytes a, Bytes b = {}, Bytes c = {}) {
+    Hash out;
+    if (Md() == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), Md(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 ||
+        (!b.empty() && EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1) ||
+        (!c.empty() && EVP_DigestUpdate(ctx.get(), c.data(), c.size()) != 1) ||
+        EVP_DigestFinal_ex(ctx.get(), out.data(), nullptr) != 1) {
+      std::abort();
+    }
+    return out;
+  }
+};
+
+constexpr std::uint8_t kLeafPrefix[1] = {0x00};
+constexpr std::uint8_t kNodePrefix[1] = {0x01};
+
+}  // namespace
+
 Hash Sha256(Bytes data) {
-  Hash out;
-  SHA256(data.data(), data.size(), out.data());
-  return out;
+  return Hasher::ForThread().Digest(data);
 }
 
 Hash LeafHash(Bytes entry) {
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  const std::uint8_t prefix = 0x00;
-  SHA256_Update(&ctx, &prefix, 1);
-  SHA256_Update(&ctx, entry.data(), entry.size());
-  Hash out;
-  SHA256_Final(out.data(), &ctx);
-  return out;
+  return Hasher::ForThread().Digest(Bytes(kLeafPrefix), entry);
 }
 
 Hash NodeHash(const Hash& left, const Hash& right) {
-  std::uint8_t buf[65];
-  buf[0] = 0x01;
-  std::copy(left.begin(), left.end(), buf + 1);
-  std::copy(right.begin(), right.end(), buf + 33);
-  Hash out;
-  SHA256(buf, sizeof buf, out.data());
-  return out;
+  return Hasher::ForThread().Digest(Bytes(kNodePrefix), Bytes(left), Bytes(right));
 }
 
 Hash ChainHash(const Hash& previous, const Hash& leaf) {
-  std::uint8_t buf[64];
-  std::copy(previous.begin(), previous.end(), buf);
-  std::copy(leaf.begin(), leaf.end(), buf + 32);
-  Hash out;
-  SHA256(buf, sizeof buf, out.data());
-  return out;
+  return Hasher::ForThread().Digest(Bytes(previous), Bytes(leaf));
 }
 
 std::string ToHex(Bytes data) {

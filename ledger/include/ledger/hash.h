@@ -27,11 +27,15 @@ Hash NodeHash(const Hash& left, const Hash& right);
 Hash ChainHash(const Hash& previous, const Hash& leaf);
 
 std::string ToHex(Bytes data);
-inline std::string ToHex(const Hash& h) { return ToHex(Bytes(h)); }
+inline std::string ToHex(const Hash& h) {
+  return ToHex(Bytes(h));
+}
 std::optional<std::string> FromHex(std::string_view hex);
 
 std::string Base64Encode(Bytes data);
-inline std::string Base64Encode(const Hash& h) { return Base64Encode(Bytes(h)); }
+inline std::string Base64Encode(const Hash& h) {
+  return Base64Encode(Bytes(h));
+}
 // Strict standard base64 with padding; nullopt on any other character or bad length.
 std::optional<std::string> Base64Decode(std::string_view b64);
 // Decodes exactly 32 bytes, or nullopt.

@@ -1,7 +1,7 @@
-// RFC 6962 / RFC 9162 Merkle tree arithmetic: roots, inclusion and consistency proofs, computed from a
-// source of *perfect* subtree hashes (the ledger stores every one of them), and their verification.
-// Pure functions: no storage, no I/O. The tree over n leaves splits at k = the largest power of two
-// strictly below n (RFC 6962 §2.1).
+// RFC 6962 / RFC 9162 Merkle tree arithmetic: roots, inclusion and consistency proofs, computed
+// from a source of *perfect* subtree hashes (the ledger stores every one of them), and their
+// verification. Pure functions: no storage, no I/O. The tree over n leaves splits at k = the
+// largest power of two strictly below n (RFC 6962 §2.1).
 #pragma once
 
 #include <cstdint>
@@ -31,10 +31,13 @@ Result<std::vector<Hash>> ConsistencyProof(const NodeSource& src, std::uint64_t 
                                            std::uint64_t new_size);
 
 // RFC 9162 §2.1.3.2. Ok when the proof shows leaf_hash at index in a tree of `size` with `root`.
-// Otherwise a kCorruption status saying why (wrong length, root mismatch, index out of range).
+// Otherwise a kCorruption status saying why (wrong length, root mismatch); kInvalidArgument when
+// index >= size.
 Status VerifyInclusion(const Hash& leaf_hash, std::uint64_t index, std::uint64_t size,
                        const std::vector<Hash>& proof, const Hash& root);
-// RFC 9162 §2.1.4.2.
+// RFC 9162 §2.1.4.2. kInvalidArgument when old_size > new_size; kCorruption for a bad proof.
+// old_size == new_size: ok iff the proof is empty and the roots are equal. old_size 0 (which RFC
+// 9162 leaves undefined): ok iff the proof is empty and old_root is EmptyRoot().
 Status VerifyConsistency(std::uint64_t old_size, std::uint64_t new_size, const Hash& old_root,
                          const Hash& new_root, const std::vector<Hash>& proof);
 

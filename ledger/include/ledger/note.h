@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,6 +16,12 @@
 namespace ledger {
 
 using Signature = std::array<std::uint8_t, 64>;
+
+// Parsing limits: longer notes or texts, or more signature lines, are rejected as malformed.
+// Go's golang.org/x/mod/sumdb/note also stops at 100 signatures.
+inline constexpr std::size_t kMaxNoteTextBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kMaxNoteBytes = std::size_t{2} << 20;  // text + blank + signatures
+inline constexpr std::size_t kMaxNoteSignatures = 100;
 
 class VerifierKey {
  public:
@@ -38,8 +45,15 @@ class SignerKey {
   // whitespace, no '+', valid UTF-8).
   static Result<SignerKey> Generate(std::string_view name);
   static Result<SignerKey> Parse(std::string_view text);
+  // Copyable; every copy wipes its private seed when destroyed.
+  SignerKey() = default;
+  SignerKey(const SignerKey&) = default;
+  SignerKey& operator=(const SignerKey&) = default;
+  ~SignerKey();
   std::string ToString() const;  // the PRIVATE+KEY+... form, no trailing newline
   const VerifierKey& verifier() const { return verifier_; }
+  // Ed25519 signature of `message`. OpenSSL fails here only when out of memory; the result is then
+  // all zero bytes, which never verify. SignNote reports that failure as a Status instead.
   Signature Sign(std::string_view message) const;
 
  private:
@@ -64,8 +78,9 @@ Status CheckNoteText(std::string_view text);
 Result<std::string> SignNote(std::string_view text, const SignerKey& key);
 // Splits a signed note into text and signature lines; does not verify.
 Result<SignedNote> ParseNote(std::string_view note);
-// Parses and verifies: ok only if a signature line by `key` (name and key id) verifies over the text.
-// Returns the note text.
+// Parses and verifies: ok only if a signature line by `key` (name and key id) verifies over the
+// text. Returns the note text. Malformed note: InvalidArgument. No line by `key`, or any line by
+// `key` that fails to verify: Corruption. Lines by other keys are ignored.
 Result<std::string> OpenNote(std::string_view note, const VerifierKey& key);
 
 }  // namespace ledger

@@ -12,12 +12,12 @@ namespace ledger {
 // Persisted nowhere, but printed by the CLI; keep names stable.
 enum class Code {
   kOk = 0,
-  kInvalidArgument,  // caller passed something malformed (bad index, bad checkpoint text, ...)
-  kNotFound,         // file, key or entry does not exist
-  kAlreadyExists,    // refusing to overwrite
-  kCorruption,       // stored data fails a hash, signature or consistency check
-  kIoError,          // the operating system or SQLite could not read or write
-  kBusy,             // the database is locked by another writer
+  kInvalidArgument,     // caller passed something malformed (bad index, bad checkpoint text, ...)
+  kNotFound,            // file, key or entry does not exist
+  kAlreadyExists,       // refusing to overwrite
+  kCorruption,          // stored data fails a hash, signature or consistency check
+  kIoError,             // the operating system or SQLite could not read or write
+  kBusy,                // the database is locked by another writer
   kFailedPrecondition,  // e.g. a checkpoint inconsistent with the last signed one
 };
 
@@ -27,7 +27,9 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status AlreadyExists(std::string msg) { return {Code::kAlreadyExists, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
@@ -53,7 +55,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok());
   }
@@ -77,8 +79,8 @@ class [[nodiscard]] Result {
 }  // namespace ledger
 
 // Early-return helpers: one line per propagated error.
-#define LEDGER_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::ledger::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                \
+#define LEDGER_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::ledger::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)

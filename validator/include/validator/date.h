@@ -1,5 +1,6 @@
 // Civil dates and times as plain data. The validator has no clock: every time it sees arrives in a
-// row, as China Standard Time civil time (the NHSA interfaces send "yyyy-MM-dd HH:mm:ss" without zone).
+// row, as China Standard Time civil time (the NHSA interfaces send "yyyy-MM-dd HH:mm:ss" without
+// zone).
 #pragma once
 
 #include <compare>
@@ -17,7 +18,9 @@ struct Date {
   auto operator<=>(const Date&) const = default;
 };
 
-constexpr bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+constexpr bool IsLeapYear(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 constexpr int DaysInMonth(int y, int m) {
   constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && IsLeapYear(y) ? 29 : kDays[m - 1];
@@ -39,7 +42,7 @@ std::optional<CivilSeconds> ParseCivilTime(std::string_view text);
 // "yyyy-MM-dd"; nullopt if malformed or invalid.
 std::optional<Date> ParseDate(std::string_view text);
 std::string FormatCivilTime(CivilSeconds t);  // "yyyy-MM-dd HH:mm:ss"
-std::string FormatDate(const Date& d);          // "yyyy-MM-dd"
+std::string FormatDate(const Date& d);        // "yyyy-MM-dd"
 inline Date DateOf(CivilSeconds t) {
   return CivilFromDays(t >= 0 ? t / 86400 : (t - 86399) / 86400);
 }

@@ -1,0 +1,421 @@
+#include "ledger/ledger.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "ledger_impl.h"
+#include "schema.h"
+
+namespace ledger {
+
+namespace {
+
+Status ErrnoStatus(const std::string& what) {
+  int err = errno;
+  std::string msg = what + ": " + std::strerror(err);
+  if (err == ENOENT) return Status::NotFound(msg);
+  if (err == EEXIST) return Status::AlreadyExists(msg);
+  return Status::IoError(msg);
+}
+
+// Writes the signing key with O_EXCL and mode 0600, fsyncing file and directory.
+Status WriteKeyFile(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus("cannot create key file " + path);
+  std::string data = text + "\n";
+  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
+            ::fsync(fd) == 0;
+  Status st = ok ? Status::Ok() : ErrnoStatus("cannot write key file " + path);
+  ::close(fd);
+  return st;
+}
+
+Result<SignerKey> ReadKeyFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open signing key " + path);
+  struct stat sb {};
+  if (::fstat(fd, &sb) != 0) {
+    Status st = ErrnoStatus("cannot stat " + path);
+    ::close(fd);
+    return st;
+  }
+  if ((sb.st_mode & 077) != 0) {
+    ::close(fd);
+    return Status::FailedPrecondition("signing key " + path +
+                                      " is readable by others; chmod 600 it");
+  }
+  char buf[512];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (n < 0) return ErrnoStatus("cannot read " + path);
+  std::string_view text(buf, static_cast<std::size_t>(n));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  auto key = SignerKey::Parse(text);
+  OPENSSL_cleanse(buf, sizeof buf);
+  if (!key.ok())
+    return Status::InvalidArgument("bad signing key " + path + ": " + key.status().message());
+  return key;
+}
+
+std::string DefaultOrigin(const std::string& db_path) {
+  std::string stem = std::filesystem::path(db_path).stem().string();
+  std::string clean;
+  for (char c : stem) {
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_' || c == '.';
+    clean += keep ? c : '_';
+  }
+  return "drugtrace/" + (clean.empty() ? std::string("ledger") : clean);
+}
+
+Status InsertMeta(sqlite3* db, std::string_view key, std::string_view value) {
+  auto st = sql::Stmt::Prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2)");
+  if (!st.ok()) return st.status();
+  return st->Bind(1, key).Bind(2, value).Run();
+}
+
+Result<std::string> ReadMeta(sqlite3* db, std::string_view key) {
+  auto st = sql::Stmt::Prepare(db, "SELECT value FROM meta WHERE key = ?1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, key);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Corruption("ledger metadata '" + std::string(key) + "' is missing");
+  return std::string(st->Text(0));
+}
+
+}  // namespace
+
+std::string KeyPathFor(const std::string& db_path) {
+  return db_path + ".key";
+}
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+
+std::uint64_t Ledger::size() const {
+  return impl_->size;
+}
+const std::string& Ledger::origin() const {
+  return impl_->origin;
+}
+const VerifierKey& Ledger::verifier() const {
+  return impl_->verifier;
+}
+Hash Ledger::chain_head() const {
+  return impl_->chain_head;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& db_path, const InitOptions& opts) {
+  const std::string key_path = KeyPathFor(db_path);
+  std::error_code ec;
+  if (std::filesystem::exists(db_path, ec)) {
+    return Status::AlreadyExists("ledger " + db_path + " already exists; refusing to overwrite");
+  }
+  if (std::filesystem::exists(key_path, ec)) {
+    return Status::AlreadyExists("signing key " + key_path +
+                                 " already exists; refusing to overwrite");
+  }
+  const std::string origin = opts.origin.empty() ? DefaultOrigin(db_path) : opts.origin;
+  auto key = SignerKey::Generate(origin);
+  if (!key.ok()) {
+    return Status::InvalidArgument("bad origin '" + origin + "': " + key.status().message());
+  }
+  {
+    auto db = sql::OpenDb(db_path, /*read_only=*/false, /*create=*/true);
+    if (!db.ok()) return db.status();
+    sqlite3* raw = db->get();
+    LEDGER_RETURN_IF_ERROR(schema::Configure(raw, false, 8));
+    LEDGER_RETURN_IF_ERROR(schema::Migrate(raw));
+    sql::Transaction txn(raw);
+    LEDGER_RETURN_IF_ERROR(txn.Begin());
+    LEDGER_RETURN_IF_ERROR(InsertMeta(raw, "origin", origin));
+    LEDGER_RETURN_IF_ERROR(InsertMeta(raw, "verifier_key", key->verifier().ToString()));
+    LEDGER_RETURN_IF_ERROR(txn.Commit());
+  }
+  LEDGER_RETURN_IF_ERROR(WriteKeyFile(key_path, key->ToString()));
+  return Open(db_path);
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& db_path, const OpenOptions& opts) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(db_path, ec)) {
+    return Status::NotFound("no ledger at " + db_path + " (create one with 'drugtrace init')");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = db_path;
+  impl->read_only = opts.read_only;
+  auto db = sql::OpenDb(db_path, opts.read_only, /*create=*/false);
+  if (!db.ok()) return db.status();
+  impl->db = std::move(*db);
+  sqlite3* raw = impl->db.get();
+  Status st = schema::Configure(raw, opts.read_only, opts.cache_mib, opts.mmap_mib);
+  if (st.ok()) {
+    auto version = schema::Version(raw);
+    if (!version.ok()) {
+      st = version.status();
+    } else if (*version == 0) {
+      return Status::Corruption(db_path + " is not a drugtrace ledger (no ledger schema)");
+    }
+  }
+  if (st.ok() && !opts.read_only) st = schema::Migrate(raw);
+  if (!st.ok()) {
+    if (st.code() == Code::kIoError || st.code() == Code::kCorruption) {
+      return Status::Corruption(db_path + " is not a drugtrace ledger: " + st.message());
+    }
+    return st;
+  }
+  auto origin = ReadMeta(raw, "origin");
+  if (!origin.ok()) return origin.status();
+  impl->origin = *origin;
+  auto vkey_text = ReadMeta(raw, "verifier_key");
+  if (!vkey_text.ok()) return vkey_text.status();
+  auto vkey = VerifierKey::Parse(*vkey_text);
+  if (!vkey.ok()) return Status::Corruption("stored verifier key: " + vkey.status().message());
+  impl->verifier = *vkey;
+  if (opts.load_signer && !opts.read_only) {
+    auto signer = ReadKeyFile(KeyPathFor(db_path));
+    if (!signer.ok()) return signer.status();
+    if (signer->verifier().ToString() != impl->verifier.ToString()) {
+      return Status::FailedPrecondition("signing key " + KeyPathFor(db_path) +
+                                        " does not belong to this ledger (expected key " +
+                                        impl->verifier.ToString() + ")");
+    }
+    impl->signer = std::move(*signer);
+  }
+  LEDGER_RETURN_IF_ERROR(impl->Prepare());
+  LEDGER_RETURN_IF_ERROR(impl->LoadState());
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+Status Ledger::Impl::Prepare() {
+  sqlite3* raw = db.get();
+  auto prep = [raw](sql::Stmt& out, const char* text) {
+    auto st = sql::Stmt::Prepare(raw, text);
+    if (!st.ok()) return st.status();
+    out = std::move(*st);
+    return Status::Ok();
+  };
+  if (!read_only) {
+    LEDGER_RETURN_IF_ERROR(prep(insert_entry,
+                                "INSERT INTO entries(idx, type, event_time, institution, body, "
+                                "leaf, chain, nodes) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  }
+  LEDGER_RETURN_IF_ERROR(prep(select_entry,
+                              "SELECT idx, type, event_time, institution, body, leaf, chain "
+                              "FROM entries WHERE idx = ?1"));
+  LEDGER_RETURN_IF_ERROR(prep(select_hashes, "SELECT leaf, nodes FROM entries WHERE idx = ?1"));
+  LEDGER_RETURN_IF_ERROR(prep(scan_entries,
+                              "SELECT idx, type, event_time, institution, body, leaf, chain, nodes "
+                              "FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx"));
+  return Status::Ok();
+}
+
+Status Ledger::Impl::LoadState() {
+  auto st =
+      sql::Stmt::Prepare(db.get(), "SELECT idx, chain FROM entries ORDER BY idx DESC LIMIT 1");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  size = 0;
+  chain_head = Hash{};
+  if (*row) {
+    size = static_cast<std::uint64_t>(st->Int(0)) + 1;
+    if (!st->HashAt(1, chain_head)) {
+      return Status::Corruption("entry " + std::to_string(size - 1) +
+                                ": chain hash is not 32 bytes");
+    }
+  }
+  auto frontier_or = merkle::RootBuilder::FromSource(Source(), size);
+  if (!frontier_or.ok()) return frontier_or.status();
+  frontier = std::move(*frontier_or);
+  return Status::Ok();
+}
+
+Result<Hash> Ledger::Impl::Node(std::uint32_t level, std::uint64_t index) {
+  if (level >= 64 || index >= (std::uint64_t{1} << (63 - level))) {
+    return Status::InvalidArgument("tree node out of range");
+  }
+  const std::uint64_t row = ((index + 1) << level) - 1;
+  if (row >= size) {
+    return Status::InvalidArgument("tree node (" + std::to_string(level) + ", " +
+                                   std::to_string(index) + ") is beyond the tree");
+  }
+  sql::Stmt& st = select_hashes;
+  st.Bind(1, static_cast<std::int64_t>(row));
+  auto found = st.Step();
+  if (!found.ok()) return found.status();
+  if (!*found) {
+    st.Reset();
+    return Status::Corruption("entry " + std::to_string(row) + " is missing");
+  }
+  Hash out;
+  bool ok;
+  if (level == 0) {
+    ok = st.HashAt(0, out);
+  } else {
+    Bytes nodes = st.Blob(1);
+    std::size_t off = (level - 1) * out.size();
+    ok = nodes.size() >= off + out.size();
+    if (ok) std::memcpy(out.data(), nodes.data() + off, out.size());
+  }
+  st.Reset();
+  if (!ok) {
+    return Status::Corruption("entry " + std::to_string(row) + ": stored tree node at level " +
+                              std::to_string(level) + " is missing");
+  }
+  return out;
+}
+
+Result<std::uint64_t> Ledger::Append(std::span<const EntryInput> entries,
+                                     const std::function<Status()>& in_transaction) {
+  Impl& d = *impl_;
+  if (d.read_only) return Status::FailedPrecondition("ledger opened read-only");
+  const std::uint64_t first = d.size;
+  // Work on copies of the right edge: they become current only once the commit succeeded.
+  merkle::RootBuilder frontier = d.frontier;
+  Hash chain = d.chain_head;
+  sql::Transaction txn(d.db.get());
+  LEDGER_RETURN_IF_ERROR(txn.Begin());
+  std::string nodes;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const EntryInput& e = entries[i];
+    const Hash leaf = LeafHash(AsBytes(e.bytes));
+    chain = ChainHash(chain, leaf);
+    frontier.Add(leaf);
+    nodes.clear();
+    for (const Hash& h : frontier.completed()) {
+      nodes.append(reinterpret_cast<const char*>(h.data()), h.size());
+    }
+    sql::Stmt& st = d.insert_entry;
+    st.Bind(1, static_cast<std::int64_t>(first + i))
+        .Bind(2, static_cast<std::int64_t>(e.type))
+        .Bind(3, e.event_time_ms)
+        .Bind(4, e.institution)
+        .BindBlob(5, AsBytes(e.bytes))
+        .BindBlob(6, Bytes(leaf))
+        .BindBlob(7, Bytes(chain));
+    if (nodes.empty()) {
+      st.BindNull(8);
+    } else {
+      st.BindBlob(8, AsBytes(nodes));
+    }
+    LEDGER_RETURN_IF_ERROR(st.Run());
+  }
+  if (in_transaction) LEDGER_RETURN_IF_ERROR(in_transaction());
+  LEDGER_RETURN_IF_ERROR(txn.Commit());
+  d.size = first + entries.size();
+  d.chain_head = chain;
+  d.frontier = std::move(frontier);
+  return first;
+}
+
+namespace {
+
+Status ReadEntry(const sql::Stmt& st, Entry& e) {
+  e.index = static_cast<std::uint64_t>(st.Int(0));
+  e.type = static_cast<std::uint32_t>(st.Int(1));
+  e.event_time_ms = st.Int(2);
+  e.institution = std::string(st.Text(3));
+  Bytes body = st.Blob(4);
+  e.bytes.assign(reinterpret_cast<const char*>(body.data()), body.size());
+  if (!st.HashAt(5, e.leaf) || !st.HashAt(6, e.chain)) {
+    return Status::Corruption("entry " + std::to_string(e.index) + ": stored hash is not 32 bytes");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Entry> Ledger::Get(std::uint64_t index) {
+  Impl& d = *impl_;
+  if (index >= d.size) {
+    return Status::InvalidArgument("entry " + std::to_string(index) +
+                                   " is beyond the ledger (size " + std::to_string(d.size) + ")");
+  }
+  sql::Stmt& st = d.select_entry;
+  st.Bind(1, static_cast<std::int64_t>(index));
+  auto found = st.Step();
+  if (!found.ok()) return found.status();
+  if (!*found) {
+    st.Reset();
+    return Status::Corruption("entry " + std::to_string(index) + " is missing");
+  }
+  Entry e;
+  Status s = ReadEntry(st, e);
+  st.Reset();
+  if (!s.ok()) return s;
+  return e;
+}
+
+Status Ledger::Scan(std::uint64_t from, std::uint64_t to,
+                    const std::function<Status(const Entry&)>& fn) {
+  Impl& d = *impl_;
+  sql::Stmt& st = d.scan_entries;
+  st.Bind(1, static_cast<std::int64_t>(from)).Bind(2, static_cast<std::int64_t>(to));
+  Entry e;
+  std::uint64_t expect = from;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Status s = ReadEntry(st, e);
+    if (s.ok() && e.index != expect) {
+      s = Status::Corruption("entry " + std::to_string(expect) + " is missing");
+    }
+    if (s.ok()) s = fn(e);
+    if (!s.ok()) {
+      st.Reset();
+      return s;
+    }
+    ++expect;
+  }
+  st.Reset();
+  if (expect < std::min(to, d.size)) {
+    return Status::Corruption("entry " + std::to_string(expect) + " is missing");
+  }
+  return Status::Ok();
+}
+
+Result<Hash> Ledger::Root(std::uint64_t tree_size) {
+  if (tree_size > impl_->size) {
+    return Status::InvalidArgument("tree size " + std::to_string(tree_size) +
+                                   " is beyond the ledger (size " + std::to_string(impl_->size) +
+                                   ")");
+  }
+  return merkle::RootAt(impl_->Source(), tree_size);
+}
+
+Result<std::vector<Hash>> Ledger::InclusionProof(std::uint64_t index, std::uint64_t tree_size) {
+  if (tree_size > impl_->size) {
+    return Status::InvalidArgument("tree size " + std::to_string(tree_size) +
+                                   " is beyond the ledger (size " + std::to_string(impl_->size) +
+                                   ")");
+  }
+  if (index >= tree_size) {
+    return Status::InvalidArgument("index " + std::to_string(index) + " is not in a tree of size " +
+                                   std::to_string(tree_size));
+  }
+  return merkle::InclusionProof(impl_->Source(), index, tree_size);
+}
+
+Result<std::vector<Hash>> Ledger::ConsistencyProof(std::uint64_t old_size, std::uint64_t new_size) {
+  if (new_size > impl_->size) {
+    return Status::InvalidArgument("tree size " + std::to_string(new_size) +
+                                   " is beyond the ledger (size " + std::to_string(impl_->size) +
+                                   ")");
+  }
+  if (old_size == 0 || old_size > new_size) {
+    return Status::InvalidArgument("old size must be between 1 and the new size " +
+                                   std::to_string(new_size) + ", got " + std::to_string(old_size));
+  }
+  return merkle::ConsistencyProof(impl_->Source(), old_size, new_size);
+}
+
+}  // namespace ledger

@@ -1,0 +1,98 @@
+#include "schema.h"
+
+#include <string>
+
+#include "sqlite.h"
+
+namespace ledger::schema {
+
+namespace {
+
+// Version 1: entries (one row per ledger entry, rowid = entry index), the signed checkpoints, and
+// metadata. UPDATE and DELETE are refused by triggers as defence in depth: the ledger code never
+// issues them, so any attempt is tampering or a bug.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE meta(
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE entries(
+  idx         INTEGER PRIMARY KEY,  -- 0-based entry index
+  type        INTEGER NOT NULL,
+  event_time  INTEGER NOT NULL,     -- ms since the Unix epoch, UTC
+  institution TEXT NOT NULL,
+  body        BLOB NOT NULL,        -- exact canonical entry bytes
+  leaf        BLOB NOT NULL,        -- SHA-256(0x00 || body)
+  chain       BLOB NOT NULL,        -- SHA-256(chain[idx-1] || leaf)
+  nodes       BLOB                  -- perfect subtree hashes this leaf completes, levels 1..k
+);
+CREATE TABLE checkpoints(
+  seq        INTEGER PRIMARY KEY,
+  tree_size  INTEGER NOT NULL,
+  root       BLOB NOT NULL,
+  chain      BLOB NOT NULL,
+  signed_at  INTEGER NOT NULL,
+  note       TEXT NOT NULL
+);
+CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+  BEGIN SELECT RAISE(ABORT, 'signed checkpoints are append-only'); END;
+CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+  BEGIN SELECT RAISE(ABORT, 'signed checkpoints are append-only'); END;
+CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
+  BEGIN SELECT RAISE(ABORT, 'ledger metadata is write-once'); END;
+CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
+  BEGIN SELECT RAISE(ABORT, 'ledger metadata is write-once'); END;
+)sql";
+
+const char* const kMigrations[] = {kV1};
+
+}  // namespace
+
+Result<int> Version(sqlite3* db) {
+  auto st = sql::Stmt::Prepare(db, "PRAGMA user_version");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<int>(st->Int(0));
+}
+
+Status Configure(sqlite3* db, bool read_only, int cache_mib, int mmap_mib) {
+  std::string cache = "PRAGMA cache_size=-" + std::to_string(cache_mib * 1024);
+  LEDGER_RETURN_IF_ERROR(sql::Exec(db, cache.c_str()));
+  if (mmap_mib > 0) {
+    std::string mmap = "PRAGMA mmap_size=" + std::to_string(std::int64_t{mmap_mib} << 20);
+    LEDGER_RETURN_IF_ERROR(sql::Exec(db, mmap.c_str()));
+  }
+  if (!read_only) {
+    LEDGER_RETURN_IF_ERROR(sql::Exec(db, "PRAGMA journal_mode=WAL"));
+  }
+  LEDGER_RETURN_IF_ERROR(sql::Exec(db, "PRAGMA synchronous=FULL"));
+  LEDGER_RETURN_IF_ERROR(sql::Exec(db, "PRAGMA foreign_keys=ON"));
+  // Keep the WAL from growing without bound between automatic checkpoints.
+  LEDGER_RETURN_IF_ERROR(sql::Exec(db, "PRAGMA journal_size_limit=67108864"));
+  return Status::Ok();
+}
+
+Status Migrate(sqlite3* db) {
+  sql::Transaction txn(db);
+  LEDGER_RETURN_IF_ERROR(txn.Begin());
+  auto version = Version(db);
+  if (!version.ok()) return version.status();
+  if (*version > kVersion) {
+    return Status::FailedPrecondition("ledger schema version " + std::to_string(*version) +
+                                      " is newer than this drugtrace understands (" +
+                                      std::to_string(kVersion) + ")");
+  }
+  for (int v = *version; v < kVersion; ++v) {
+    LEDGER_RETURN_IF_ERROR(sql::Exec(db, kMigrations[v]));
+  }
+  std::string set = "PRAGMA user_version=" + std::to_string(kVersion);
+  LEDGER_RETURN_IF_ERROR(sql::Exec(db, set.c_str()));
+  return txn.Commit();
+}
+
+}  // namespace ledger::schema
