@@ -58,8 +58,12 @@ int RunAppend(const std::string& db, const std::string& input, std::uint32_t typ
   }
   auto first = (*l)->Append(batch);
   if (!first.ok()) return Fail("append", first.status());
-  std::cout << "appended " << batch.size() << " entries at " << *first << ".."
-            << (*first + batch.size()) << "\n";
+  if (batch.empty()) {
+    std::cout << "nothing to append\n";
+  } else {
+    std::cout << "appended " << batch.size() << " entries, indexes " << *first << " to "
+              << (*first + batch.size() - 1) << "\n";
+  }
   return 0;
 }
 
@@ -95,7 +99,9 @@ int RunProveInclusion(const std::string& db, std::uint64_t index,
   if (!proof.ok()) return Fail("prove inclusion", proof.status());
   auto entry = (*l)->Get(index);
   if (!entry.ok()) return Fail("prove inclusion", entry.status());
-  std::cout << InclusionProofJson(index, n, entry->leaf, *proof).dump(2) << "\n";
+  auto j = InclusionProofJson(index, n, entry->leaf, *proof);
+  j["entry"] = ledger::Base64Encode(ledger::AsBytes(entry->bytes));
+  std::cout << j.dump(2) << "\n";
   return 0;
 }
 
@@ -128,7 +134,7 @@ int RunExport(const std::string& db, const std::string& out_path) {
               {"entry", ledger::Base64Encode(ledger::AsBytes(e.bytes))},
               {"leaf_hash", ledger::ToHex(e.leaf)},
               {"chain_hash", ledger::ToHex(e.chain)}};
-    out << j.dump() << '\n';
+    out << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
     return out ? ledger::Status::Ok() : ledger::Status::IoError("cannot write " + out_path);
   });
   out.flush();
@@ -146,6 +152,11 @@ int RunVerify(const std::string& db, const std::string& checkpoint_file, const s
   auto l = Ledger::Open(db, opts);
   if (!l.ok()) return Fail("verify", l.status());
   ledger::VerifyOptions vopts;
+  // A checkpoint kept elsewhere is only evidence when checked with a key kept elsewhere too: the
+  // key stored in the database is under the control of whoever controls the database.
+  if (checkpoint_file.empty() != key.empty()) {
+    return Fail("verify: --checkpoint and --key go together (the key you trust, not the ledger's)");
+  }
   if (!checkpoint_file.empty()) {
     auto text = ReadInput(checkpoint_file);
     if (!text) return kExitFailure;
@@ -161,7 +172,7 @@ int RunVerify(const std::string& db, const std::string& checkpoint_file, const s
   std::cout << "ok: " << report->entries << " entries, " << report->checkpoints
             << " signed checkpoints verified\n"
             << "root " << ledger::Base64Encode(report->root) << "\n"
-            << "chain head " << ledger::ToHex(report->chain_head) << "\n";
+            << "chain head " << ledger::Base64Encode(report->chain_head) << "\n";
   if (report->external_checkpoint_checked) {
     std::cout << "the external checkpoint is a prefix of this ledger\n";
   }
@@ -231,7 +242,7 @@ void RegisterLedgerCommands(CLI::App& app, int& exit_code) {
   ver->add_option("--db", db, "Ledger database")->required();
   ver->add_option("--checkpoint", checkpoint_file,
                   "A signed checkpoint kept elsewhere, to prove it a prefix of the ledger");
-  ver->add_option("--key", key, "Verifier key for --checkpoint (default: the ledger's own)");
+  ver->add_option("--key", key, "The verifier key you trust, to check --checkpoint with");
   ver->callback([&] { exit_code = RunVerify(db, checkpoint_file, key); });
 }
 

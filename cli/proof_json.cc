@@ -153,7 +153,8 @@ int RunVerifyProof(const std::string& key_text, const std::string& checkpoint_fi
   json p = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (p.is_discarded() || !p.is_object())
     return Fail("verify-proof: " + proof_file + " is not a JSON object");
-  auto type = p.value("type", std::string());
+  const std::string type =
+      p.contains("type") && p["type"].is_string() ? p["type"].get<std::string>() : "";
   ledger::Status st;
   if (type == "inclusion") {
     st = CheckInclusion(p, *cp);

@@ -29,7 +29,7 @@ $dt prove consistency --db "$db" --old 50000 >"$dir/consistency.json"
 $dt verify-proof --key "$key" --checkpoint "$dir/checkpoint" --old-checkpoint "$dir/kept-checkpoint" "$dir/consistency.json"
 
 step "verify everything"
-$dt verify --db "$db" --checkpoint "$dir/kept-checkpoint"
+$dt verify --db "$db" --checkpoint "$dir/kept-checkpoint" --key "$key"
 
 step "an insider edits entry 4242 in the database: verify names it"
 sqlite3 "$db" "DROP TRIGGER entries_no_update; UPDATE entries SET body = CAST('{\"code\":\"forged\"}' AS BLOB) WHERE idx = 4242;"

@@ -324,8 +324,8 @@ def main():
     print(f"ok: {n} entries, root {root} at size {cp.size} signed by {key.label()} "
           f"(origin {cp.origin}{chain_note})")
     if n > cp.size:
-        print(f"note: the last {n - cp.size} entries (index {cp.size} to {n - 1}) are hash-chained but "
-              f"not covered by this checkpoint; chain head {chain.hex()}")
+        print(f"note: the last {n - cp.size} entries (index {cp.size} to {n - 1}) are "
+              f"hash-chained but not covered by this checkpoint; chain head {chain.hex()}")
     return 0
 
 

@@ -55,6 +55,9 @@ Result<std::optional<SignedCheckpoint>> Ledger::LatestCheckpoint() {
 Result<SignedCheckpoint> Ledger::SignCheckpoint(std::int64_t now_ms) {
   Impl& d = *impl_;
   if (!d.signer) return Status::FailedPrecondition("the signing key is not loaded");
+  // One write transaction: two signers racing cannot both take the next sequence number.
+  sql::Transaction txn(d.db.get());
+  LEDGER_RETURN_IF_ERROR(txn.Begin());
   auto last = LatestCheckpoint();
   if (!last.ok()) return last.status();
   const std::uint64_t size = d.size;
@@ -112,6 +115,7 @@ Result<SignedCheckpoint> Ledger::SignCheckpoint(std::int64_t now_ms) {
       .Bind(5, now_ms)
       .Bind(6, out.note);
   LEDGER_RETURN_IF_ERROR(ins->Run());
+  LEDGER_RETURN_IF_ERROR(txn.Commit());
   return out;
 }
 

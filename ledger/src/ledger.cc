@@ -24,7 +24,7 @@ Status ErrnoStatus(const std::string& what) {
   return Status::IoError(msg);
 }
 
-// Writes the signing key with O_EXCL and mode 0600, fsyncing file and directory.
+// Writes the signing key with O_EXCL and mode 0600 and fsyncs it (the caller syncs the directory).
 Status WriteKeyFile(const std::string& path, const std::string& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus("cannot create key file " + path);
@@ -90,6 +90,48 @@ Result<std::string> ReadMeta(sqlite3* db, std::string_view key) {
   return std::string(st->Text(0));
 }
 
+Status CreateDatabase(const std::string& db_path, const std::string& origin,
+                      const VerifierKey& verifier) {
+  auto db = sql::OpenDb(db_path, /*read_only=*/false, /*create=*/true);
+  if (!db.ok()) return db.status();
+  sqlite3* raw = db->get();
+  LEDGER_RETURN_IF_ERROR(schema::Configure(raw, false, 8));
+  LEDGER_RETURN_IF_ERROR(schema::Migrate(raw));
+  sql::Transaction txn(raw);
+  LEDGER_RETURN_IF_ERROR(txn.Begin());
+  LEDGER_RETURN_IF_ERROR(InsertMeta(raw, "origin", origin));
+  LEDGER_RETURN_IF_ERROR(InsertMeta(raw, "verifier_key", verifier.ToString()));
+  return txn.Commit();
+}
+
+// Makes the new directory entries (database, key) durable.
+Status SyncDirectory(const std::string& file_path) {
+  std::string dir = std::filesystem::path(file_path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open directory " + dir);
+  Status st = ::fsync(fd) == 0 ? Status::Ok() : ErrnoStatus("cannot sync directory " + dir);
+  ::close(fd);
+  return st;
+}
+
+// Institution codes are index columns printed in exports and reports: printable ASCII only.
+Status CheckInstitution(std::string_view code, std::size_t i) {
+  if (code.size() > 64) {
+    return Status::InvalidArgument("entry " + std::to_string(i) +
+                                   " of the batch: institution code longer than 64 characters");
+  }
+  for (std::size_t k = 0; k < code.size(); ++k) {
+    if (code[k] <= ' ' || code[k] > '~') {
+      return Status::InvalidArgument("entry " + std::to_string(i) +
+                                     " of the batch: institution code has a non-printable or "
+                                     "non-ASCII character at position " +
+                                     std::to_string(k));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string KeyPathFor(const std::string& db_path) {
@@ -127,19 +169,17 @@ Result<std::unique_ptr<Ledger>> Ledger::Init(const std::string& db_path, const I
   if (!key.ok()) {
     return Status::InvalidArgument("bad origin '" + origin + "': " + key.status().message());
   }
-  {
-    auto db = sql::OpenDb(db_path, /*read_only=*/false, /*create=*/true);
-    if (!db.ok()) return db.status();
-    sqlite3* raw = db->get();
-    LEDGER_RETURN_IF_ERROR(schema::Configure(raw, false, 8));
-    LEDGER_RETURN_IF_ERROR(schema::Migrate(raw));
-    sql::Transaction txn(raw);
-    LEDGER_RETURN_IF_ERROR(txn.Begin());
-    LEDGER_RETURN_IF_ERROR(InsertMeta(raw, "origin", origin));
-    LEDGER_RETURN_IF_ERROR(InsertMeta(raw, "verifier_key", key->verifier().ToString()));
-    LEDGER_RETURN_IF_ERROR(txn.Commit());
-  }
+  // The key first: a database never exists without its key. On any later failure both go again.
   LEDGER_RETURN_IF_ERROR(WriteKeyFile(key_path, key->ToString()));
+  Status st = CreateDatabase(db_path, origin, key->verifier());
+  if (st.ok()) st = SyncDirectory(db_path);
+  if (!st.ok()) {
+    std::filesystem::remove(db_path, ec);
+    std::filesystem::remove(db_path + "-wal", ec);
+    std::filesystem::remove(db_path + "-shm", ec);
+    std::filesystem::remove(key_path, ec);
+    return st;
+  }
   return Open(db_path);
 }
 
@@ -162,6 +202,10 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& db_path, const O
       st = version.status();
     } else if (*version == 0) {
       return Status::Corruption(db_path + " is not a drugtrace ledger (no ledger schema)");
+    } else if (*version > schema::kVersion) {
+      return Status::FailedPrecondition(
+          db_path + " has ledger schema version " + std::to_string(*version) +
+          ", newer than this drugtrace understands (" + std::to_string(schema::kVersion) + ")");
     }
   }
   if (st.ok() && !opts.read_only) st = schema::Migrate(raw);
@@ -279,6 +323,9 @@ Result<std::uint64_t> Ledger::Append(std::span<const EntryInput> entries,
   if (d.read_only) return Status::FailedPrecondition("ledger opened read-only");
   const std::uint64_t first = d.size;
   // Work on copies of the right edge: they become current only once the commit succeeded.
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    LEDGER_RETURN_IF_ERROR(CheckInstitution(entries[i].institution, i));
+  }
   merkle::RootBuilder frontier = d.frontier;
   Hash chain = d.chain_head;
   sql::Transaction txn(d.db.get());

@@ -168,12 +168,14 @@ TEST_CASE("cli: verify passes, and fails naming the problem against a foreign ch
   CliLedger l, other;
   REQUIRE(Drugtrace({"append", "--db", l.db, "-"}, Lines(0, 50)).exit_code == 0);
   const std::string cp = l.Checkpoint("cp");
-  auto ok = Drugtrace({"verify", "--db", l.db, "--checkpoint", cp});
+  auto ok = Drugtrace({"verify", "--db", l.db, "--checkpoint", cp, "--key", l.key});
   CHECK(ok.exit_code == 0);
   CHECK(ok.out.find("ok: 50 entries, 1 signed checkpoints") != std::string::npos);
 
-  REQUIRE(Drugtrace({"append", "--db", other.db, "-"}, Lines(0, 50)).exit_code == 0);
-  ExpectOneLineError(Drugtrace({"verify", "--db", other.db, "--checkpoint", cp}), "verify FAILED");
+  REQUIRE(Drugtrace({"append", "--db", other.db, "-"}, Lines(1, 51)).exit_code == 0);
+  ExpectOneLineError(Drugtrace({"verify", "--db", other.db, "--checkpoint", cp, "--key", l.key}),
+                     "verify FAILED");
+  ExpectOneLineError(Drugtrace({"verify", "--db", l.db, "--checkpoint", cp}), "go together");
 }
 
 TEST_CASE("cli: bad input gives a one-line error and a non-zero exit, never a crash", "[cli]") {
@@ -198,6 +200,12 @@ TEST_CASE("cli: bad input gives a one-line error and a non-zero exit, never a cr
   ExpectOneLineError(
       Drugtrace({"verify-proof", "--key", l.key, "--checkpoint", cp, l.dir.file("p.json")}),
       "leaf_index");
+  WriteFile(l.dir.file("p.json"), R"({"type":1})");
+  ExpectOneLineError(
+      Drugtrace({"verify-proof", "--key", l.key, "--checkpoint", cp, l.dir.file("p.json")}),
+      "field 'type'");
+  ExpectOneLineError(Drugtrace({"append", "--db", l.db, "--institution", "H\xff", "-"}, "x\n"),
+                     "non-ASCII");
   WriteFile(l.dir.file("cp.bad"), "region.example/ledger\nfive\n");
   ExpectOneLineError(Drugtrace({"verify-proof", "--key", l.key, "--checkpoint",
                                 l.dir.file("cp.bad"), l.dir.file("p.json")}),
