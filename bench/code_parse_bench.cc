@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "validator/code.h"
@@ -86,10 +88,22 @@ double ThreadCpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one.empty() ? "unknown" : one + " " + five + " " + fifteen;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const double millions = argc > 1 ? std::atof(argv[1]) : 20.0;
+  std::string command;
+  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
+  std::printf("code_parse_bench\ncommand: %s\n", command.c_str());
+  std::printf("machine: %u CPUs, load average %s (at start)\n", std::thread::hardware_concurrency(),
+              LoadAverage().c_str());
   const auto total = static_cast<std::uint64_t>(millions * 1e6);
   std::mt19937_64 rng(20250701);
   std::vector<std::string> codes;

@@ -23,5 +23,7 @@ std::int64_t NowMs();
 
 // Each group of subcommands registers itself; the callback sets `exit_code`.
 void RegisterLedgerCommands(CLI::App& app, int& exit_code);
+void RegisterIngestCommands(CLI::App& app, int& exit_code);
+void RegisterServeCommand(CLI::App& app, int& exit_code);
 
 }  // namespace cli

@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   app.failure_message(CLI::FailureMessage::help);
   int exit_code = 0;
   cli::RegisterLedgerCommands(app, exit_code);
+  cli::RegisterIngestCommands(app, exit_code);
+  cli::RegisterServeCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,8 @@
 #include "ledger/hash.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include <cstdlib>
 #include <memory>
@@ -59,6 +61,25 @@ Hash NodeHash(const Hash& left, const Hash& right) {
 
 Hash ChainHash(const Hash& previous, const Hash& leaf) {
   return Hasher::ForThread().Digest(Bytes(previous), Bytes(leaf));
+}
+
+std::string RandomBytes(std::size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+    std::abort();  // no entropy: issuing predictable secrets would be worse than stopping
+  }
+  return out;
+}
+
+Hash HmacSha256(Bytes key, Bytes data) {
+  Hash out;
+  unsigned int len = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(),
+           out.data(), &len) == nullptr ||
+      len != out.size()) {
+    std::abort();  // OpenSSL without SHA-256: nothing sensible to do
+  }
+  return out;
 }
 
 std::string ToHex(Bytes data) {

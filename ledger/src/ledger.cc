@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -136,6 +137,37 @@ Status CheckInstitution(std::string_view code, std::size_t i) {
 
 std::string KeyPathFor(const std::string& db_path) {
   return db_path + ".key";
+}
+std::string HmacKeyPathFor(const std::string& db_path) {
+  return db_path + ".hmac";
+}
+
+Result<std::string> LoadOrCreateHmacKey(const std::string& db_path) {
+  const std::string path = HmacKeyPathFor(db_path);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    std::uint8_t raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+      return Status::IoError("no random bytes for the HMAC key");
+    Status st = WriteKeyFile(path, ToHex(Bytes(raw, sizeof raw)));
+    OPENSSL_cleanse(raw, sizeof raw);
+    if (!st.ok() && st.code() != Code::kAlreadyExists) return st;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open HMAC key " + path);
+  struct stat sb {};
+  ::fstat(fd, &sb);
+  char buf[128];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if ((sb.st_mode & 077) != 0) {
+    return Status::FailedPrecondition("HMAC key " + path + " is readable by others; chmod 600 it");
+  }
+  if (n < 64) return Status::InvalidArgument("HMAC key " + path + " is too short");
+  auto key = FromHex(std::string_view(buf, 64));
+  OPENSSL_cleanse(buf, sizeof buf);
+  if (!key) return Status::InvalidArgument("HMAC key " + path + " is not 64 hex digits");
+  return *key;
 }
 
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

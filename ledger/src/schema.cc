@@ -48,7 +48,57 @@ CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
   BEGIN SELECT RAISE(ABORT, 'ledger metadata is write-once'); END;
 )sql";
 
-const char* const kMigrations[] = {kV1};
+// Version 2: ingest's indexes (ledger/include/ledger/ingest_store.h). `key` columns hold IndexKey()
+// of the natural key so the in-memory heads can be rebuilt without hashing text.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE ingest_messages(
+  seq         INTEGER PRIMARY KEY,
+  key         INTEGER NOT NULL,     -- IndexKey(institution, msgid)
+  institution TEXT NOT NULL,
+  msgid       TEXT NOT NULL,
+  digest      BLOB NOT NULL,
+  response    BLOB NOT NULL
+);
+CREATE TABLE ingest_rows(
+  entry       INTEGER PRIMARY KEY,  -- ledger entry index of the row
+  key         INTEGER NOT NULL,     -- IndexKey(institution, bchno)
+  institution TEXT NOT NULL,
+  bchno       TEXT NOT NULL
+);
+CREATE TABLE code_events(
+  seq      INTEGER PRIMARY KEY,
+  key      INTEGER NOT NULL,        -- IndexKey(identity)
+  identity TEXT NOT NULL,
+  prev     INTEGER,                 -- this pack's previous event (seq), NULL for its first
+  entry    INTEGER NOT NULL,
+  state    BLOB NOT NULL
+);
+CREATE TABLE no_code_balance(
+  institution TEXT NOT NULL,
+  drug        TEXT NOT NULL,
+  milli       INTEGER NOT NULL,
+  PRIMARY KEY(institution, drug)
+) WITHOUT ROWID;
+CREATE TABLE receipt_uploaders(institution TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE refdata_entries(entry INTEGER PRIMARY KEY);
+CREATE TABLE tokens(
+  hash        BLOB PRIMARY KEY,
+  role        TEXT NOT NULL,
+  institution TEXT NOT NULL,
+  region      TEXT NOT NULL,
+  label       TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  revoked     INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TRIGGER ingest_messages_no_update BEFORE UPDATE ON ingest_messages
+  BEGIN SELECT RAISE(ABORT, 'ingest messages are append-only'); END;
+CREATE TRIGGER ingest_rows_no_update BEFORE UPDATE ON ingest_rows
+  BEGIN SELECT RAISE(ABORT, 'ingest rows are append-only'); END;
+CREATE TRIGGER code_events_no_update BEFORE UPDATE ON code_events
+  BEGIN SELECT RAISE(ABORT, 'code events are append-only'); END;
+)sql";
+
+const char* const kMigrations[] = {kV1, kV2};
 
 }  // namespace
 

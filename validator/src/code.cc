@@ -17,6 +17,7 @@ using detail::DescribeChar;
 using detail::Fail;
 using detail::IsCset82;
 using detail::IsDigit;
+using detail::IsTrimmable;
 using detail::kGs;
 
 namespace detail {
@@ -52,9 +53,6 @@ namespace {
 
 constexpr std::size_t kMaxLength = 100;
 
-constexpr bool IsTrimmable(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0';
-}
 constexpr bool IsUpper(char c) {
   return c >= 'A' && c <= 'Z';
 }
@@ -345,7 +343,8 @@ ParsedCode ParseCode(std::string_view scanned) {
   std::size_t b = 0, e = scanned.size();
   while (b < e && IsTrimmable(scanned[b])) ++b;
   while (e > b && IsTrimmable(scanned[e - 1])) --e;
-  if (b != 0 || e != scanned.size()) out.note = "trimmed leading/trailing whitespace";
+  if (b != 0 || e != scanned.size())
+    out.note = "trimmed leading/trailing whitespace or scanner control characters";
   const std::string_view s = scanned.substr(b, e - b);
   if (s.empty()) {
     Fail(out, 0, "empty code");

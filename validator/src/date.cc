@@ -74,6 +74,9 @@ std::string FormatDate(const Date& d) {
 }
 
 std::string FormatCivilTime(CivilSeconds t) {
+  t = t < -kCivilSecondsLimit  ? -kCivilSecondsLimit
+      : t > kCivilSecondsLimit ? kCivilSecondsLimit
+                               : t;
   const Date d = DateOf(t);
   const std::int64_t secs = t - DaysFromCivil(d) * 86400;
   char buf[48];

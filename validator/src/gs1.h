@@ -12,6 +12,13 @@ namespace validator::detail {
 
 constexpr char kGs = '\x1d';  // ASCII 29, the GS1 group separator (FNC1 as transmitted)
 
+// Scanner noise trimmed from both ends of a scan: whitespace (space, TAB, CR, LF), NUL padding and
+// the STX/ETX/EOT framing some serial scanners add. Anywhere else they make the code malformed.
+constexpr bool IsTrimmable(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' || c == '\x02' ||
+         c == '\x03' || c == '\x04';
+}
+
 constexpr bool IsDigit(char c) {
   return c >= '0' && c <= '9';
 }

@@ -1,5 +1,7 @@
 // CODE_MISSING / CODE_COUNT_SHORT / NO_CODE_STOCK: a code-required line must carry one code per
 // whole box (a split line: at least one), unless the institution's 无码库 balance covers the rest.
+#include <algorithm>
+
 #include "judge.h"
 
 namespace validator::internal {
@@ -42,7 +44,8 @@ void Judge::CheckCodeCount() {
   } else if (row_.infno == Interface::kSale) {
     std::int64_t draw = missing * 1000;
     if (row_.trdn_flag && drug_->pack_content > 0) {
-      draw = (row_.count.milli + drug_->pack_content - 1) / drug_->pack_content;
+      const std::int64_t units = std::min(row_.count.milli, kMaxCountMilli);
+      draw = units / drug_->pack_content + (units % drug_->pack_content != 0);
     }
     if (CoveredByNoCodeStock(draw, why_zh, why_en)) {
       Add(RuleId::kNoCodeStock, Severity::kInfo, nullptr,
@@ -61,13 +64,24 @@ void Judge::CheckCodeCount() {
   const bool inventory = row_.infno == Interface::kInventory;
   const Severity severity = enforced && !inventory ? Severity::kBlock : Severity::kWarn;
   const RuleId rule = have == 0 ? RuleId::kCodeMissing : RuleId::kCodeCountShort;
-  std::string zh = have == 0
-                       ? std::string("该药品须扫追溯码，本行未上传追溯码")
-                       : "本行 " + std::to_string(boxes_) + " 盒只上传了 " + std::to_string(have) +
-                             " 个追溯码，缺 " + std::to_string(missing) + " 个";
-  std::string en = have == 0 ? std::string("This drug requires traceability codes; none was sent")
-                             : "The row has " + std::to_string(boxes_) + " boxes but only " +
-                                   std::to_string(have) + " codes";
+  const std::int64_t ignored = unusable_ + duplicates_;
+  std::string zh, en;
+  if (have == 0 && ignored == 0) {
+    zh = "该药品须扫追溯码，本行未上传追溯码";
+    en = "This drug requires traceability codes; none was sent";
+  } else if (have == 0) {
+    zh = "该药品须扫追溯码，本行上传的码都不是有效的追溯码";
+    en = "This drug requires traceability codes; none of the codes sent is a valid one";
+  } else {
+    zh = "本行 " + std::to_string(boxes_) + " 盒只有 " + std::to_string(have) +
+         " 个有效追溯码，缺 " + std::to_string(missing) + " 个";
+    en = "The row has " + std::to_string(boxes_) + " boxes but only " + std::to_string(have) +
+         " valid codes";
+    if (ignored > 0) {
+      zh += "（另有 " + std::to_string(ignored) + " 个无效或重复的码不计）";
+      en += " (" + std::to_string(ignored) + " invalid or repeated codes do not count)";
+    }
+  }
   const char* effect_zh = row_.infno == Interface::kSale ? "不予医保结算" : "不得入库";
   const char* effect_en = row_.infno == Interface::kSale ? "not payable" : "not acceptable";
   if (severity == Severity::kBlock) {

@@ -1,6 +1,26 @@
 #include "validator/refdata.h"
 
+#include <algorithm>
+#include <array>
+
 namespace validator {
+
+namespace {
+
+// GTIN-8, GTIN-12 (UPC-A) and GTIN-13 (EAN-13) are GTIN-14 with leading zeros (indicator digit 0):
+// the catalogue may list a product as the EAN-13 printed on the box while a GS1 DataMatrix carries
+// the GTIN-14 "0" + EAN-13, and the two must find the same drug. Other ids (7-digit 码上放心
+// prefixes, GTIN-14, MA product codes) are used as given. Writes the key into `buf` when it pads.
+std::string_view ProductKey(std::string_view id, std::array<char, 14>& buf) {
+  const std::size_t n = id.size();
+  if (n != 8 && n != 12 && n != 13) return id;
+  if (!std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) return id;
+  std::fill(buf.begin(), buf.end() - n, '0');
+  std::copy(id.begin(), id.end(), buf.end() - n);
+  return {buf.data(), buf.size()};
+}
+
+}  // namespace
 
 const char* InstitutionClassName(InstitutionClass c) {
   switch (c) {
@@ -39,12 +59,17 @@ std::string RefData::PairKey(std::string_view a, std::string_view b) {
 
 bool RefData::AddDrug(Drug drug) {
   if (drug.med_list_codg.empty() || drugs_.contains(drug.med_list_codg)) return false;
+  std::array<char, 14> buf;
   for (const std::string& p : drug.product_ids) {
-    if (p.empty() || by_product_.contains(p)) return false;
+    // A product id the drug lists twice (e.g. as EAN-13 and as its GTIN-14) is fine; one that
+    // another drug already owns is not.
+    if (p.empty() || by_product_.contains(ProductKey(p, buf))) return false;
   }
   std::string key = drug.med_list_codg;
   auto [it, inserted] = drugs_.emplace(std::move(key), std::move(drug));
-  for (const std::string& p : it->second.product_ids) by_product_.emplace(p, &it->second);
+  for (const std::string& p : it->second.product_ids) {
+    by_product_.emplace(std::string(ProductKey(p, buf)), &it->second);
+  }
   return inserted;
 }
 
@@ -71,7 +96,8 @@ const Drug* RefData::FindDrug(std::string_view med_list_codg) const {
 }
 
 const Drug* RefData::FindDrugByProduct(std::string_view product_id) const {
-  auto it = by_product_.find(product_id);
+  std::array<char, 14> buf;
+  auto it = by_product_.find(ProductKey(product_id, buf));
   return it == by_product_.end() ? nullptr : it->second;
 }
 

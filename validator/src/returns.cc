@@ -15,10 +15,11 @@ void Judge::SaleReturn(const Pack& pack, bool last) {
         s != nullptr && !s->sale.empty() && s->sale.institution != row_.fixmedins_code &&
         (s->status == PackStatus::kDispensed || s->status == PackStatus::kSplitDispensing);
     Finding& f = Add(RuleId::kReturnWithoutSale, Severity::kWarn, &pack,
-                     elsewhere ? "该盒药由机构 " + s->sale.institution +
+                     elsewhere ? "该盒药由 " + InstitutionLabel(s->sale.institution, true) +
                                      " 售出，不是本机构的销售，不能在本机构退货。"
                                : std::string("本机构没有该盒药未退货的销售记录，退货无对应销售。"),
-                     elsewhere ? "This pack was sold by " + s->sale.institution + ", not here."
+                     elsewhere ? "This pack was sold by " +
+                                     InstitutionLabel(s->sale.institution, false) + ", not here."
                                : std::string("There is no unreturned sale of this pack here."));
     if (elsewhere) {
       f.prior_institution = s->sale.institution;
@@ -53,15 +54,17 @@ void Judge::SaleReturn(const Pack& pack, bool last) {
     units_left_ -= std::min(take, units_left_);
   }
   const std::int64_t remaining = s->units_sold_milli - take;
-  CodeState next = Next(pack, remaining > 0 ? PackStatus::kSplitDispensing : PackStatus::kInStock,
-                        s->holder_received);
+  const bool received = s->holder_received;
+  CodeState& next =
+      Next(pack, remaining > 0 ? PackStatus::kSplitDispensing : PackStatus::kInStock, received);
   next.units_sold_milli = remaining;
   next.last_units_milli = take;
-  Emit(pack, std::move(next));
 }
 
-CodeState Judge::Undo(const CodeState& s) const {
-  CodeState u = s;
+void Judge::Undo(const Pack& pack) {
+  const CodeState& s = *pack.current;
+  CodeState& u = Emit(pack);
+  u = s;
   if (s.last_event == Interface::kSale) {
     u.units_sold_milli = s.status == PackStatus::kSplitDispensing
                              ? std::max<std::int64_t>(s.units_sold_milli - s.last_units_milli, 0)
@@ -71,7 +74,7 @@ CodeState Judge::Undo(const CodeState& s) const {
     u.units_sold_milli = s.units_sold_milli + s.last_units_milli;
   }
   u.status = s.prev_status;
-  u.holder = s.prev_holder;
+  u.holder.swap(u.prev_holder);
   u.holder_received = s.prev_holder_received;
   u.prev_status = PackStatus::kUnseen;
   u.prev_holder.clear();
@@ -79,7 +82,6 @@ CodeState Judge::Undo(const CodeState& s) const {
   u.last_event = Interface::kVoid;
   u.last_entry = row_.entry_index;
   u.last_units_milli = 0;
-  return u;
 }
 
 void Judge::Void() {
@@ -109,15 +111,21 @@ void Judge::Void() {
     }
     if (repeated) continue;
     const Pack pack{original->codes[i], &parsed, StateOf(parsed.identity)};
-    if (pack.current == nullptr || pack.current->last_entry != original->entry_index ||
-        pack.current->status == PackStatus::kUnreadable) {
-      Add(RuleId::kVoidConflict, Severity::kWarn, &pack,
-          "该追溯码的当前状态不是由被删除的记录产生的（之后已有新记录），未回退，请人工核实。",
-          "This code's current state was not produced by the voided row (later rows changed it); "
-          "it was not rolled back.");
+    // Entry indices grow with ledger order. A pack last moved before the voided row (or never) was
+    // not moved by it — a duplicate scan, a refused return, stock counted twice: nothing to undo.
+    const CodeState* s = pack.current;
+    if (s == nullptr ||
+        (s->status != PackStatus::kUnreadable && s->last_entry < original->entry_index)) {
       continue;
     }
-    Emit(pack, Undo(*pack.current));
+    if (s->last_entry != original->entry_index || s->status == PackStatus::kUnreadable) {
+      Add(RuleId::kVoidConflict, Severity::kWarn, &pack,
+          "该盒药在被删除的记录之后又有新的记录（如已售出），本次删除未回退该盒药，请人工核实。",
+          "This pack was moved again by a later row (e.g. sold) after the voided row, so the void "
+          "did not roll it back; check by hand.");
+      continue;
+    }
+    Undo(pack);
   }
 }
 

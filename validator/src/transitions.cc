@@ -13,33 +13,36 @@ bool IsSold(const CodeState* s) {
          (s->status == PackStatus::kDispensed || s->status == PackStatus::kSplitDispensing);
 }
 
-const char* VerbZh(Interface i) {
+// What a sold pack cannot do now, by the row's interface.
+std::string CannotZh(Interface i, bool here) {
   switch (i) {
     case Interface::kSale:
-      return "销售";
+      return here ? "不得再次销售" : "本机构不得再次销售";
     case Interface::kReceipt:
-      return "入库";
     case Interface::kInventory:
-      return "盘存入库";
+      return here ? "已售出的药品不得再入库；如患者退药，请上传销售退货（3506）"
+                  : "已售出的药品不得入库";
     case Interface::kPurchaseReturn:
-      return "退给供应商";
+      return here ? "已售出的药品不得退给供应商；如患者退药，请先上传销售退货（3506）"
+                  : "已售出的药品不得退给供应商";
     default:
-      return "使用";
+      return "不得再次使用";
   }
 }
 
-const char* VerbEn(Interface i) {
+std::string CannotEn(Interface i) {
   switch (i) {
     case Interface::kSale:
-      return "sold";
+      return "it cannot be sold again";
     case Interface::kReceipt:
-      return "received";
     case Interface::kInventory:
-      return "counted as stock";
+      return "a dispensed pack cannot be taken into stock (if the patient brought it back, upload "
+             "a sale return, 3506)";
     case Interface::kPurchaseReturn:
-      return "returned to the supplier";
+      return "a dispensed pack cannot be returned to the supplier (if the patient brought it back, "
+             "upload a sale return, 3506, first)";
     default:
-      return "used";
+      return "it cannot be used again";
   }
 }
 
@@ -53,22 +56,25 @@ constexpr CivilSeconds kDoubleScanWindow = 60;
 
 }  // namespace
 
-CodeState Judge::Next(const Pack& pack, PackStatus status, bool received) const {
-  CodeState s = pack.current != nullptr ? *pack.current : CodeState{};
+CodeState& Judge::Emit(const Pack& pack) {
+  StateUpdate& u = out_.updates.emplace_back();
+  u.identity.assign(pack.parsed->identity);
+  return u.state;
+}
+
+CodeState& Judge::Next(const Pack& pack, PackStatus status, bool received) {
+  CodeState& s = Emit(pack);
+  if (pack.current != nullptr) s = *pack.current;
   s.prev_status = s.status;
-  s.prev_holder = s.holder;
+  s.prev_holder.swap(s.holder);
   s.prev_holder_received = s.holder_received;
   s.status = status;
-  s.holder = row_.fixmedins_code;
+  s.holder.assign(row_.fixmedins_code);
   s.holder_received = received;
   s.last_event = row_.infno;
   s.last_entry = row_.entry_index;
   s.last_units_milli = 0;
   return s;
-}
-
-void Judge::Emit(const Pack& pack, CodeState state) {
-  out_.updates.push_back(StateUpdate{pack.parsed->identity, std::move(state)});
 }
 
 // CODE_REUSED / CODE_RESOLD / SPLIT_OVER_CAPACITY (mixing) for a pack that is sold and not
@@ -78,17 +84,23 @@ bool Judge::RejectIfSold(const Pack& pack, bool is_split_sale) {
   const CodeState* s = pack.current;
   if (!IsSold(s)) return false;
   const SaleRecord& sale = s->sale;
+  const bool here = s->holder == row_.fixmedins_code;
+  const bool split_here = s->status == PackStatus::kSplitDispensing;
+  if (here && split_here && is_split_sale) return false;  // the common case: no message to build
   const std::string when = FormatCivilTime(sale.time);
-  if (s->holder != row_.fixmedins_code) {
-    AddPrior(RuleId::kCodeResold, Severity::kBlock, pack, sale.institution, sale.time, sale.entry,
-             "回流药风险：该盒药已于 " + when + " 在机构 " + sale.institution + " 售出（" +
-                 Settled(sale, true) + "），不得再次" + VerbZh(row_.infno) + "。",
-             "Possible resold drug: this pack was dispensed at " + sale.institution + " on " +
-                 when + " (" + Settled(sale, false) + ") and cannot be " + VerbEn(row_.infno) +
-                 " again.");
+  if (!here) {
+    const std::string& where = sale.institution.empty() ? s->holder : sale.institution;
+    const std::string label_zh = InstitutionLabel(where, true);
+    const std::string label_en = InstitutionLabel(where, false);
+    AddPrior(RuleId::kCodeResold, Severity::kBlock, pack, where, sale.time, sale.entry,
+             "回流药风险：该盒药已于 " + when + " 在 " + label_zh + " 售出（" +
+                 Settled(sale, true) + "），" + CannotZh(row_.infno, false) +
+                 "，请扣下药品并核实来源。",
+             "Possible resold drug (回流药): this pack was dispensed at " + label_en + " on " +
+                 when + " (" + Settled(sale, false) + "); " + CannotEn(row_.infno) +
+                 ". Hold the pack and check where it came from.");
     return true;
   }
-  const bool split_here = s->status == PackStatus::kSplitDispensing;
   if (row_.infno == Interface::kSale && split_here != is_split_sale) {
     AddPrior(
         RuleId::kSplitOverCapacity, Severity::kBlock, pack, sale.institution, sale.time, sale.entry,
@@ -99,14 +111,26 @@ bool Judge::RejectIfSold(const Pack& pack, bool is_split_sale) {
             : "This pack was sold whole here on " + when + "; it cannot also be sold in parts.");
     return true;
   }
-  if (split_here && is_split_sale) return false;
-  const bool double_scan = row_.time - sale.time >= 0 && row_.time - sale.time <= kDoubleScanWindow;
+  // Unsigned difference: exact when row_.time >= sale.time, and never overflows on garbage times.
+  const bool double_scan =
+      row_.infno == Interface::kSale && row_.time >= sale.time &&
+      static_cast<std::uint64_t>(row_.time) - static_cast<std::uint64_t>(sale.time) <=
+          static_cast<std::uint64_t>(kDoubleScanWindow);
   AddPrior(RuleId::kCodeReused, Severity::kBlock, pack, sale.institution, sale.time, sale.entry,
-           "该盒药已于 " + when + " 在本机构售出且未退货，不得再次" + VerbZh(row_.infno) + "。" +
-               (double_scan ? "（疑似重复扫码）" : ""),
-           "This pack was already sold here on " + when + " and not returned; it cannot be " +
-               VerbEn(row_.infno) + " again." + (double_scan ? " (Probably a double scan.)" : ""));
+           "该盒药已于 " + when + " 在本机构售出且未做销售退货，" + CannotZh(row_.infno, true) +
+               "。" + (double_scan ? "（间隔很短，疑似重复扫码，请核对本次是否为另一盒。）" : ""),
+           "This pack was already sold here on " + when + " and not returned; " +
+               CannotEn(row_.infno) + "." +
+               (double_scan ? " (Moments apart: probably the same box scanned twice; check "
+                              "whether this is another box.)"
+                            : ""));
   return true;
+}
+
+std::string Judge::InstitutionLabel(const std::string& code, bool zh) const {
+  const Institution* inst = ref_.FindInstitution(code);
+  if (inst == nullptr || inst->name.empty()) return (zh ? "机构 " : "institution ") + code;
+  return inst->name + (zh ? "（" + code + "）" : " (" + code + ")");
 }
 
 void Judge::ReceiveOrCount(const Pack& pack) {
@@ -127,7 +151,7 @@ void Judge::ReceiveOrCount(const Pack& pack) {
       return;  // counting stock that is already on the books changes nothing
     }
   }
-  Emit(pack, Next(pack, PackStatus::kInStock, true));
+  Next(pack, PackStatus::kInStock, true);
 }
 
 void Judge::PurchaseReturn(const Pack& pack) {
@@ -135,7 +159,7 @@ void Judge::PurchaseReturn(const Pack& pack) {
   const CodeState* s = pack.current;
   const bool in_stock = s != nullptr && s->status == PackStatus::kInStock;
   const bool here = in_stock && s->holder == row_.fixmedins_code;
-  if (!here && (ctx_.uploads_receipts || in_stock)) {
+  if (!here && ctx_.uploads_receipts) {
     Add(RuleId::kNotReceived, Severity::kWarn, &pack,
         in_stock ? "该盒药在机构 " + s->holder + " 的库存中，不在本机构，却由本机构退给供应商。"
                  : std::string("本机构没有该盒药的入库记录，却退给供应商。"),
@@ -143,7 +167,7 @@ void Judge::PurchaseReturn(const Pack& pack) {
             ? "This pack is in stock at " + s->holder + ", not here, yet is returned from here."
             : std::string("This pack was never received here, yet is returned to the supplier."));
   }
-  Emit(pack, Next(pack, PackStatus::kReturnedToSupplier, false));
+  Next(pack, PackStatus::kReturnedToSupplier, false);
 }
 
 void Judge::CheckReceived(const Pack& pack) {
@@ -176,10 +200,9 @@ void Judge::RecordSale(SaleRecord& sale) const {
 void Judge::SaleWhole(const Pack& pack) {
   if (RejectIfSold(pack, false)) return;
   CheckReceived(pack);
-  CodeState next = Next(pack, PackStatus::kDispensed, ReceivedHere(pack));
+  CodeState& next = Next(pack, PackStatus::kDispensed, ReceivedHere(pack));
   next.units_sold_milli = 0;
   RecordSale(next.sale);
-  Emit(pack, std::move(next));
 }
 
 void Judge::SaleSplit(const Pack& pack, std::int64_t units_milli) {
@@ -187,7 +210,7 @@ void Judge::SaleSplit(const Pack& pack, std::int64_t units_milli) {
   const CodeState* s = pack.current;
   const bool open_here = s != nullptr && s->status == PackStatus::kSplitDispensing;
   const std::int64_t sold = open_here ? s->units_sold_milli : 0;
-  const std::int64_t capacity = drug_ != nullptr ? drug_->pack_content * 1000 : 0;
+  const std::int64_t capacity = PackCapacityMilli();
   if (capacity > 0 && sold + units_milli > capacity) {
     const auto q = [](std::int64_t m) { return Quantity{m}.ToString(); };
     Add(RuleId::kSplitOverCapacity, Severity::kBlock, &pack,
@@ -198,11 +221,10 @@ void Judge::SaleSplit(const Pack& pack, std::int64_t units_milli) {
     return;
   }
   if (!open_here) CheckReceived(pack);
-  CodeState next = Next(pack, PackStatus::kSplitDispensing, ReceivedHere(pack));
+  CodeState& next = Next(pack, PackStatus::kSplitDispensing, ReceivedHere(pack));
   next.units_sold_milli = sold + units_milli;
   next.last_units_milli = units_milli;
   RecordSale(next.sale);
-  Emit(pack, std::move(next));
 }
 
 }  // namespace validator::internal

@@ -115,6 +115,14 @@ bool Judge::CheckRow() {
             " is not a whole number; it was rounded up for the code count.");
   }
   boxes_ = row_.trdn_flag ? (row_.count.milli > 0 ? 1 : 0) : row_.count.CeilWhole();
+  if (row_.count.milli > kMaxCountMilli) {  // keeps every product of counts within int64
+    Add(RuleId::kRowInvalid, Severity::kWarn, nullptr,
+        "数量 " + row_.count.ToString() + " 过大，按 " + Quantity{kMaxCountMilli}.ToString() +
+            " 核对。",
+        "Quantity " + row_.count.ToString() + " is implausibly large; it was judged as " +
+            Quantity{kMaxCountMilli}.ToString() + ".");
+    boxes_ = std::min<std::int64_t>(boxes_, kMaxCountMilli / 1000);
+  }
   return true;
 }
 
@@ -142,29 +150,31 @@ bool Judge::SeenInRow(std::string_view identity, std::size_t index) {
 }
 
 void Judge::ScreenCodes() {
-  packs_.reserve(prepared_.codes.size());
+  packs_.Reserve(prepared_.codes.size());
   for (std::size_t i = 0; i < prepared_.codes.size(); ++i) {
     const ParsedCode& parsed = prepared_.codes[i];
     Pack probe{row_.codes[i], &parsed, nullptr};
     if (parsed.kind == CodeKind::kProductBarcode) {
+      ++unusable_;
       Add(RuleId::kProductBarcodeAsCode, Severity::kWarn, &probe,
-          "扫描的是商品条码（69 码），不是药品追溯码，请扫描盒上的追溯码。",
-          "This is the product barcode (EAN-13), not a traceability code; scan the box's trace "
-          "code.");
+          "扫描的是商品条码（" + parsed.product +
+              "），不是药品追溯码，不计入扫码；请扫描盒上的追溯码（通常在条形码旁，20 位，以 8 "
+              "开头，或二维码）。",
+          "This is the product barcode (EAN-13 " + parsed.product +
+              "), not a traceability code, and does not count; scan the box's trace code.");
       continue;
     }
     if (!parsed.is_pack()) {
-      std::string why = parsed.reason.empty() ? "not a pack code" : parsed.reason;
-      Add(RuleId::kCodeMalformed, Severity::kWarn, &probe,
-          "追溯码格式不正确（第 " + Str(static_cast<std::int64_t>(parsed.position) + 1) +
-              " 位）：" + why + "，请重新扫码。",
-          "Malformed traceability code at character " +
-              Str(static_cast<std::int64_t>(parsed.position) + 1) + ": " + why + ".");
+      ++unusable_;
+      std::string zh, en;
+      UnusableCodeMessages(row_.codes[i], parsed, zh, en);
+      Add(RuleId::kCodeMalformed, Severity::kWarn, &probe, std::move(zh), std::move(en));
       continue;
     }
     const bool in_message = ctx_.seen_in_message != nullptr &&
                             ctx_.seen_in_message->contains(std::string_view(parsed.identity));
     if (in_message || SeenInRow(parsed.identity, i)) {
+      ++duplicates_;
       Add(RuleId::kDuplicateScan, Severity::kWarn, &probe,
           in_message ? "同一盒药在本次上传中已扫过，只计一次。"
                      : "同一盒药在本行重复扫码，只计一次。",
@@ -178,7 +188,7 @@ void Judge::ScreenCodes() {
 
 // Product match, expiry and the stored state of one distinct pack.
 void Judge::ScreenPack(std::string_view raw, const ParsedCode& parsed) {
-  Pack& pack = packs_.emplace_back(Pack{raw, &parsed, StateOf(parsed.identity)});
+  Pack& pack = packs_.Add(Pack{raw, &parsed, StateOf(parsed.identity)});
   if (pack.current != nullptr && pack.current->status == PackStatus::kUnreadable) {
     pack.current = nullptr;
     Add(RuleId::kStateUnreadable, Severity::kWarn, &pack,
@@ -186,7 +196,12 @@ void Judge::ScreenPack(std::string_view raw, const ParsedCode& parsed) {
         "The stored history of this code could not be read; it was judged as if new.");
   }
   if (drug_ != nullptr && !parsed.product.empty()) {
-    const Drug* coded = ref_.FindDrugByProduct(parsed.product);
+    // Codes on one row are usually of one product: probe the catalogue once per product.
+    if (parsed.product != last_product_) {
+      last_product_ = parsed.product;
+      last_product_drug_ = ref_.FindDrugByProduct(parsed.product);
+    }
+    const Drug* coded = last_product_drug_;
     if (coded != nullptr && coded != drug_) {
       Add(RuleId::kProductMismatch, Severity::kBlock, &pack,
           "码药不符：追溯码对应药品 " + coded->med_list_codg + "（" + coded->name +
@@ -206,8 +221,8 @@ void Judge::ScreenPack(std::string_view raw, const ParsedCode& parsed) {
 
 void Judge::JudgePacks() {
   out_.updates.reserve(packs_.size());
-  units_left_ = std::max<std::int64_t>(row_.count.milli, 0);
-  const std::int64_t capacity = drug_ != nullptr ? drug_->pack_content * 1000 : 0;
+  units_left_ = std::clamp<std::int64_t>(row_.count.milli, 0, kMaxCountMilli);
+  const std::int64_t capacity = PackCapacityMilli();
   for (std::size_t i = 0; i < packs_.size(); ++i) {
     const Pack& pack = packs_[i];
     const bool last = i + 1 == packs_.size();

@@ -26,6 +26,12 @@ Hash NodeHash(const Hash& left, const Hash& right);
 // Hash chain: SHA-256(previous chain hash || leaf hash); entry 0 uses 32 zero bytes as previous.
 Hash ChainHash(const Hash& previous, const Hash& leaf);
 
+// `n` bytes from the operating system's cryptographic random source (aborts if it has none).
+std::string RandomBytes(std::size_t n);
+
+// HMAC-SHA256 (RFC 2104), used to store keyed hashes of personal identifiers.
+Hash HmacSha256(Bytes key, Bytes data);
+
 std::string ToHex(Bytes data);
 inline std::string ToHex(const Hash& h) {
   return ToHex(Bytes(h));

@@ -87,6 +87,14 @@ struct VerifyOptions {
 
 // Path of the signing key kept beside a ledger database: "<db>.key".
 std::string KeyPathFor(const std::string& db_path);
+// Path of the secret HMAC key for personal identifiers: "<db>.hmac" (32 random bytes, hex, 0600).
+std::string HmacKeyPathFor(const std::string& db_path);
+// Reads the HMAC key beside a ledger, creating it (0600) if it does not exist yet.
+Result<std::string> LoadOrCreateHmacKey(const std::string& db_path);
+// Path of the secret HMAC key for personal identifiers: "<db>.hmac" (32 random bytes, hex, 0600).
+std::string HmacKeyPathFor(const std::string& db_path);
+// Reads the HMAC key beside a ledger, creating it (0600) if it does not exist yet.
+Result<std::string> LoadOrCreateHmacKey(const std::string& db_path);
 
 class Ledger {
  public:

@@ -1,5 +1,6 @@
-// Classifies any scanned string as a traceability code form and derives the pack's canonical identity
-// (DOMAIN.md §2). Pure and allocation-light: it runs once per scanned code on the ingest hot path.
+// Classifies any scanned string as a traceability code form and derives the pack's canonical
+// identity (DOMAIN.md §2). Pure and allocation-light: it runs once per scanned code on the ingest
+// hot path.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,8 @@ enum class CodeKind : std::uint8_t {
   kMalformed = 4,
 };
 
-const char* CodeKindName(CodeKind kind);  // "mashangfangxin", "gs1", "iso15459", "ean13", "malformed"
+const char* CodeKindName(
+    CodeKind kind);  // "mashangfangxin", "gs1", "iso15459", "ean13", "malformed"
 
 struct ParsedCode {
   CodeKind kind = CodeKind::kMalformed;
@@ -37,15 +39,16 @@ struct ParsedCode {
   // For kMalformed: why, and the 0-based character position in the *trimmed* input.
   std::string reason;
   std::size_t position = 0;
-  // Set when the parser accepted something a careful reader should know (e.g. a GS separator missing
-  // after a fixed-length AI, whitespace trimmed); empty when the scan was clean.
+  // Set when the parser accepted something a careful reader should know (e.g. a GS separator
+  // missing after a fixed-length AI, whitespace trimmed); empty when the scan was clean.
   std::string note;
 
   bool is_pack() const { return !identity.empty(); }
 };
 
-// Never throws. Leading/trailing whitespace and scanner control characters (CR, LF, TAB, NUL) are
-// trimmed; anything else unusual makes the code kMalformed with a reason and position.
+// Never throws. Leading/trailing whitespace and scanner control characters (space, CR, LF, TAB,
+// NUL, STX, ETX, EOT) are trimmed, with a note; anything else unusual makes the code kMalformed
+// with a reason and position.
 ParsedCode ParseCode(std::string_view scanned);
 
 // GS1 mod-10 check digit over all digits but the last; true when the last digit matches.

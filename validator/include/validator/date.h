@@ -43,7 +43,13 @@ std::optional<CivilSeconds> ParseCivilTime(std::string_view text);
 std::optional<Date> ParseDate(std::string_view text);
 std::string FormatCivilTime(CivilSeconds t);  // "yyyy-MM-dd HH:mm:ss"
 std::string FormatDate(const Date& d);        // "yyyy-MM-dd"
+// Times beyond ±2^50 s (about 35 million years; no real row or state has one) are clamped, so
+// garbage never overflows.
+inline constexpr CivilSeconds kCivilSecondsLimit = CivilSeconds{1} << 50;
 inline Date DateOf(CivilSeconds t) {
+  t = t < -kCivilSecondsLimit  ? -kCivilSecondsLimit
+      : t > kCivilSecondsLimit ? kCivilSecondsLimit
+                               : t;
   return CivilFromDays(t >= 0 ? t / 86400 : (t - 86399) / 86400);
 }
 

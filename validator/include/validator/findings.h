@@ -13,7 +13,7 @@
 namespace validator {
 
 // Recorded by ingest with every verdict; bump when any rule's meaning or severity changes.
-inline constexpr std::string_view kRuleSetVersion = "2026.11-1";
+inline constexpr std::string_view kRuleSetVersion = "2026.11-2";
 
 // Persisted by ingest (as the name, and possibly the number); never renumber, only append.
 enum class RuleId : std::uint8_t {

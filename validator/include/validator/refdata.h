@@ -31,7 +31,8 @@ struct Drug {
   std::string exempt_category;    // e.g. "中药饮片" when codes are not required
   std::int64_t pack_content = 0;  // minimum units per pack; 0 = unknown (split capacity unchecked)
   // 三码合一: product identifiers that identify this drug (7-digit 码上放心 prefixes, GTIN-14,
-  // EAN-13).
+  // EAN-13). An EAN-13 (also GTIN-8, GTIN-12) and its GTIN-14 "0" + EAN-13 are the same product:
+  // FindDrugByProduct finds the drug by either form, whichever form the catalogue lists.
   std::vector<std::string> product_ids;
 };
 
@@ -79,6 +80,7 @@ class RefData {
   bool AddNoCodeStock(NoCodeStock stock);
 
   const Drug* FindDrug(std::string_view med_list_codg) const;
+  // By 7-digit prefix, GTIN-14, EAN-13 (= GTIN-14 "0" + EAN-13), EAN-8, UPC-A or MA product code.
   const Drug* FindDrugByProduct(std::string_view product_id) const;
   const Institution* FindInstitution(std::string_view fixmedins_code) const;
   // Regional entry, else the national default for the class; nullopt when neither exists.

@@ -35,7 +35,7 @@ struct Quantity {
   static std::optional<Quantity> Parse(std::string_view text);
   std::string ToString() const;  // "2", "0.5", "12.25"
   bool is_whole() const { return milli % 1000 == 0; }
-  std::int64_t CeilWhole() const { return milli <= 0 ? 0 : (milli + 999) / 1000; }
+  std::int64_t CeilWhole() const { return milli <= 0 ? 0 : milli / 1000 + (milli % 1000 != 0); }
   auto operator<=>(const Quantity&) const = default;
 };
 
@@ -61,7 +61,9 @@ struct Row {
   std::string medins_prod_sel_no;   // 3506: the sale being returned
   std::string target_bchno;         // 3507: the fixmedins_bchno being voided
   std::vector<std::string> codes;   // drugtracinfo[].drug_trac_codg, as scanned
-  std::uint64_t entry_index = 0;    // ledger reference ingest assigns to this row (opaque here)
+  // Ledger reference ingest assigns to this row; must grow with ledger order (3507 voids compare
+  // it with a pack's last_entry to tell a later move from none).
+  std::uint64_t entry_index = 0;
 };
 
 }  // namespace validator

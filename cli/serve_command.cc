@@ -1,0 +1,102 @@
+// `drugtrace serve`: runs the ingest daemon until SIGTERM or SIGINT, then drains.
+#include <signal.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "common.h"
+#include "ingest/daemon.h"
+
+namespace cli {
+
+namespace {
+
+struct ServeArgs {
+  std::string db;
+  std::string listen = "127.0.0.1:8440";
+  std::string tls_cert, tls_key, port_file;
+  bool insecure_listen = false;
+  int threads = 2;
+  std::size_t body_limit = 4 << 20;
+  std::size_t queue = 8192;
+};
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+int RunServe(const ServeArgs& a) {
+  ingest::DaemonOptions o;
+  o.db_path = a.db;
+  const auto colon = a.listen.rfind(':');
+  if (colon == std::string::npos) return Fail("serve: --listen must be HOST:PORT, got " + a.listen);
+  o.http.address = a.listen.substr(0, colon);
+  if (o.http.address.size() > 2 && o.http.address.front() == '[') {
+    o.http.address = o.http.address.substr(1, o.http.address.size() - 2);
+  }
+  try {
+    const int port = std::stoi(a.listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    o.http.port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    return Fail("serve: --listen has a bad port: " + a.listen);
+  }
+  const bool tls = !a.tls_cert.empty() || !a.tls_key.empty();
+  if (tls && (a.tls_cert.empty() || a.tls_key.empty())) {
+    return Fail("serve: --tls-cert and --tls-key go together");
+  }
+  if (!tls && !IsLoopback(o.http.address) && !a.insecure_listen) {
+    return Fail("serve: refusing plain HTTP on " + o.http.address +
+                "; give --tls-cert/--tls-key, or --insecure-listen if a proxy terminates TLS");
+  }
+  o.http.tls_cert_file = a.tls_cert;
+  o.http.tls_key_file = a.tls_key;
+  o.http.threads = a.threads;
+  o.http.body_limit = a.body_limit;
+  o.queue_capacity = a.queue;
+
+  // Signals are taken synchronously by this thread; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string error;
+  auto daemon = ingest::Daemon::Start(o, error);
+  if (!daemon) return Fail("serve: " + error);
+  std::cerr << "drugtrace serve: listening on " << (tls ? "https://" : "http://") << o.http.address
+            << ":" << daemon->port() << " (ledger " << a.db << ")\n";
+  if (!a.port_file.empty()) {
+    std::ofstream f(a.port_file + ".tmp");
+    f << daemon->port() << "\n";
+    f.close();
+    std::rename((a.port_file + ".tmp").c_str(), a.port_file.c_str());
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cerr << "drugtrace serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", draining\n";
+  daemon->Stop();
+  std::cerr << "drugtrace serve: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, int& exit_code) {
+  static ServeArgs a;
+  auto* s = app.add_subcommand("serve", "Run the ingest daemon (POST /v1/upload)");
+  s->add_option("--db", a.db, "Ledger database")->required();
+  s->add_option("--listen", a.listen, "HOST:PORT to listen on (port 0: any free port)");
+  s->add_option("--tls-cert", a.tls_cert, "PEM certificate chain for HTTPS");
+  s->add_option("--tls-key", a.tls_key, "PEM private key for HTTPS");
+  s->add_flag("--insecure-listen", a.insecure_listen, "Allow plain HTTP on a non-loopback address");
+  s->add_option("--threads", a.threads, "Network threads")->check(CLI::Range(1, 64));
+  s->add_option("--body-limit", a.body_limit, "Largest request body in bytes");
+  s->add_option("--queue", a.queue, "Messages waiting for the writer before 503");
+  s->add_option("--port-file", a.port_file, "Write the listening port here once ready");
+  s->callback([&] { exit_code = RunServe(a); });
+}
+
+}  // namespace cli

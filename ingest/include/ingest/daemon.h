@@ -1,0 +1,39 @@
+// `drugtrace serve`: the HTTP routes, authentication, the bounded queue and the single writer
+// thread that judges, records (group commit) and answers; background checkpoint signing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ingest/http.h"
+#include "ledger/status.h"
+
+namespace ingest {
+
+struct DaemonOptions {
+  std::string db_path;
+  ServerOptions http;  // address, port, limits, TLS
+  // Messages waiting for the writer; beyond this, uploads get 503 with Retry-After.
+  std::size_t queue_capacity = 8192;
+  // Messages judged and committed per transaction, at most.
+  std::size_t max_batch = 1024;
+  // Sign a checkpoint this often when the tree grew (0: never in the background).
+  std::chrono::milliseconds checkpoint_interval{1000};
+  // How long a drain may take at shutdown before connections are closed.
+  std::chrono::milliseconds drain_grace{10000};
+};
+
+class Daemon {
+ public:
+  virtual ~Daemon() = default;
+  // Opens the ledger, starts the writer and the network threads. Errors in `error`.
+  static std::unique_ptr<Daemon> Start(const DaemonOptions& options, std::string& error);
+  virtual std::uint16_t port() const = 0;
+  // Drains: stops accepting, finishes and commits queued work, answers it, signs a last checkpoint
+  // and closes the ledger.
+  virtual void Stop() = 0;
+};
+
+}  // namespace ingest

@@ -1,0 +1,283 @@
+#include "ingest/daemon.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "ingest/processor.h"
+#include "ingest/tokens.h"
+#include "ledger/ingest_store.h"
+#include "ledger/ledger.h"
+#include "metrics.h"
+
+namespace ingest {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+HttpResponse JsonResponse(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse FromOutcome(const Outcome& o) {
+  return JsonResponse(o.http_status, o.body);
+}
+
+HttpResponse Error(int status, const std::string& message) {
+  return FromOutcome(ErrorOutcome(status, -1, message));
+}
+
+// Tokens as the network threads see them: a snapshot refreshed by the writer thread, so that
+// authentication never touches SQLite on a network thread.
+class TokenCache {
+ public:
+  using Map = std::unordered_map<std::string, Principal>;  // key: raw SHA-256 of the secret
+
+  void Replace(std::shared_ptr<const Map> map) {
+    std::lock_guard lock(mu_);
+    map_ = std::move(map);
+  }
+  std::optional<Principal> Find(std::string_view authorization) const {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authorization.substr(0, kBearer.size()) != kBearer) return std::nullopt;
+    const ledger::Hash h = ledger::Sha256(ledger::AsBytes(authorization.substr(kBearer.size())));
+    std::shared_ptr<const Map> map;
+    {
+      std::lock_guard lock(mu_);
+      map = map_;
+    }
+    if (!map) return std::nullopt;
+    auto it = map->find(std::string(h.begin(), h.end()));
+    if (it == map->end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const Map> map_;
+};
+
+struct Job {
+  Submission submission;
+  Responder respond;
+};
+
+class DaemonImpl final : public Daemon, public Handler {
+ public:
+  ~DaemonImpl() override { Stop(); }
+
+  bool Init(const DaemonOptions& options, std::string& error) {
+    options_ = options;
+    auto l = ledger::Ledger::Open(options.db_path);
+    if (!l.ok()) {
+      error = l.status().message();
+      return false;
+    }
+    ledger_ = std::move(*l);
+    auto p = Processor::Open(*ledger_, options.db_path);
+    if (!p.ok()) {
+      error = p.status().message();
+      return false;
+    }
+    processor_ = std::move(*p);
+    if (auto st = RefreshTokens(); !st.ok()) {
+      error = st.message();
+      return false;
+    }
+    metrics_.SetLedgerSize(ledger_->size());
+    ledger_size_ = ledger_->size();
+    server_ = HttpServer::Create(options.http, *this, error);
+    if (!server_) return false;
+    writer_ = std::thread([this] { WriterLoop(); });
+    server_->Start();
+    return true;
+  }
+
+  std::uint16_t port() const override { return server_->port(); }
+
+  void Stop() override {
+    std::call_once(stop_once_, [this] {
+      if (server_) server_->Stop(options_.drain_grace);  // answers everything already read
+      {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+      }
+      cv_.notify_all();
+      if (writer_.joinable()) writer_.join();
+      server_.reset();
+      processor_.reset();
+      ledger_.reset();
+    });
+  }
+
+  void Handle(HttpRequest req, Responder respond) override {
+    auto counted = [this, respond = std::move(respond)](HttpResponse r) {
+      metrics_.CountRequest(r.status);
+      respond(std::move(r));
+    };
+    const std::string path = req.target.substr(0, req.target.find('?'));
+    if (path == "/v1/upload") {
+      if (req.method != "POST") return counted(Error(405, "use POST for /v1/upload"));
+      return Upload(std::move(req), std::move(counted));
+    }
+    if (path == "/healthz" && req.method == "GET") {
+      return counted(JsonResponse(200, "{\"status\":\"ok\",\"ledger_entries\":" +
+                                           std::to_string(ledger_size_.load()) + "}"));
+    }
+    if (path == "/metrics" && req.method == "GET") {
+      HttpResponse r;
+      r.content_type = "text/plain; version=0.0.4";
+      r.body = metrics_.Render();
+      return counted(std::move(r));
+    }
+    counted(Error(404, "no such endpoint: " + req.method + " " + path));
+  }
+
+ private:
+  void Upload(HttpRequest req, Responder respond) {
+    auto who = tokens_.Find(req.Header("authorization").value_or(""));
+    if (!who) return respond(Error(401, "missing, unknown or revoked bearer token"));
+    if (who->role != Role::kTerminal) {
+      return respond(Error(403, "only terminal tokens may upload"));
+    }
+    Job job;
+    Outcome rejected;
+    if (!processor_->Admit(req.body, NowMs(), job.submission, rejected)) {
+      return respond(FromOutcome(rejected));
+    }
+    const std::string& inst = job.submission.message.envelope.fixmedins_code;
+    if (inst != who->institution) {
+      return respond(Error(403, "this token uploads for " + who->institution + ", not " + inst));
+    }
+    job.respond = std::move(respond);
+    std::unique_lock lock(mu_);
+    if (stopping_ || queue_.size() >= options_.queue_capacity) {
+      lock.unlock();
+      HttpResponse busy = Error(503, stopping_ ? "shutting down" : "ingest queue is full");
+      busy.headers.emplace_back("Retry-After", "1");
+      return job.respond(std::move(busy));
+    }
+    queue_.push_back(std::move(job));
+    metrics_.SetQueueDepth(queue_.size());
+    lock.unlock();
+    cv_.notify_one();
+  }
+
+  void WriterLoop() {
+    auto last_checkpoint = Clock::now();
+    auto last_token_refresh = Clock::now();
+    std::uint64_t checkpointed_size = ledger_->size();
+    std::vector<Job> jobs;
+    std::vector<Submission> batch;
+    while (true) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(200),
+                     [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty() && stopping_) break;
+        while (!queue_.empty() && jobs.size() < options_.max_batch) {
+          jobs.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        metrics_.SetQueueDepth(queue_.size());
+      }
+      if (!jobs.empty()) {
+        batch.clear();
+        for (auto& j : jobs) batch.push_back(std::move(j.submission));
+        const auto t0 = Clock::now();
+        std::vector<Outcome> outcomes = processor_->ProcessBatch(batch);
+        metrics_.ObserveCommit(std::chrono::duration<double>(Clock::now() - t0).count());
+        ledger_size_ = ledger_->size();
+        metrics_.SetLedgerSize(ledger_->size());
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+          const Outcome& o = outcomes[i];
+          if (o.replayed) metrics_.CountReplay();
+          if (o.http_status == 200 && !o.replayed) {
+            metrics_.CountRows(o.rows_by_verdict);
+            for (auto rule : o.rules) metrics_.CountRule(rule);
+          }
+          jobs[i].respond(FromOutcome(o));
+        }
+        jobs.clear();
+      }
+      const auto now = Clock::now();
+      if (options_.checkpoint_interval.count() > 0 &&
+          now - last_checkpoint >= options_.checkpoint_interval &&
+          ledger_->size() != checkpointed_size) {
+        auto cp = ledger_->SignCheckpoint(NowMs());
+        if (cp.ok()) {
+          checkpointed_size = cp->checkpoint.size;
+        } else {
+          std::fprintf(stderr, "drugtrace serve: checkpoint failed: %s\n",
+                       cp.status().ToString().c_str());
+        }
+        last_checkpoint = now;
+      }
+      if (now - last_token_refresh >= std::chrono::seconds(2)) {
+        if (auto st = RefreshTokens(); !st.ok()) {
+          std::fprintf(stderr, "drugtrace serve: token refresh failed: %s\n",
+                       st.ToString().c_str());
+        }
+        last_token_refresh = now;
+      }
+    }
+    if (ledger_->size() != checkpointed_size) {
+      if (auto cp = ledger_->SignCheckpoint(NowMs()); !cp.ok()) {
+        std::fprintf(stderr, "drugtrace serve: final checkpoint failed: %s\n",
+                     cp.status().ToString().c_str());
+      }
+    }
+  }
+
+  ledger::Status RefreshTokens() {
+    auto all = processor_->store().Tokens();
+    if (!all.ok()) return all.status();
+    auto map = std::make_shared<TokenCache::Map>();
+    for (const auto& t : *all) {
+      if (t.revoked) continue;
+      auto role = RoleFromName(t.role);
+      if (!role) continue;
+      (*map)[std::string(t.hash.begin(), t.hash.end())] =
+          Principal{*role, TokenId(t.hash), t.institution, t.region};
+    }
+    tokens_.Replace(std::move(map));
+    return ledger::Status::Ok();
+  }
+
+  DaemonOptions options_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<Processor> processor_;
+  std::unique_ptr<HttpServer> server_;
+  TokenCache tokens_;
+  Metrics metrics_;
+  std::atomic<std::uint64_t> ledger_size_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+  std::once_flag stop_once_;
+};
+
+}  // namespace
+
+std::unique_ptr<Daemon> Daemon::Start(const DaemonOptions& options, std::string& error) {
+  auto d = std::make_unique<DaemonImpl>();
+  if (!d->Init(options, error)) return nullptr;
+  return d;
+}
+
+}  // namespace ingest

@@ -1,0 +1,116 @@
+// Ingest's persistent indexes, kept in the ledger database and written in the same SQLite
+// transaction as the entries they describe: message ids (idempotency), row keys (fixmedins_bchno),
+// the latest state of every pack, 无码库 balances, access tokens and the reference-data entries.
+//
+// Every table but the balances and tokens is append-only. Look-ups go through in-memory heads
+// (16 bytes per message, row and pack) rebuilt from the tables at open, so the write path only ever
+// appends: no random B-tree updates, which is what keeps ingest fast as the ledger grows.
+// Not thread-safe: owned by the single writer thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/hash.h"
+#include "ledger/ledger.h"
+#include "ledger/status.h"
+
+namespace ledger {
+
+struct MessageRecord {
+  std::string institution;
+  std::string msgid;
+  Hash digest{};         // SHA-256 of the message's canonical JSON: same id + other content = 409
+  std::string response;  // the response body given, returned again on a retry
+};
+
+struct RowRecord {
+  std::string institution;
+  std::string bchno;  // fixmedins_bchno
+  std::uint64_t entry = 0;
+};
+
+struct CodeEvent {
+  std::string identity;  // canonical pack identity
+  std::uint64_t entry = 0;
+  std::string state;  // the validator's encoded state after this event
+};
+
+struct BalanceChange {
+  std::string institution;
+  std::string drug;        // med_list_codg
+  std::int64_t milli = 0;  // the new balance, thousandths of a box
+};
+
+struct TokenRecord {
+  Hash hash{};              // SHA-256 of the secret token; the secret itself is never stored
+  std::string role;         // "terminal", "regulator", "admin"
+  std::string institution;  // terminals
+  std::string region;       // regulators limited to a region ("" = all)
+  std::string label;
+  std::int64_t created_ms = 0;
+  bool revoked = false;
+};
+
+// Everything one group commit writes besides the entries.
+struct IngestWrites {
+  std::vector<MessageRecord> messages;
+  std::vector<RowRecord> rows;
+  std::vector<CodeEvent> code_events;
+  std::vector<BalanceChange> balances;
+  std::vector<std::string> receipt_uploaders;  // institutions seen uploading receipts (3503)
+  std::vector<std::uint64_t> refdata_entries;  // entry indexes holding reference data
+  bool empty() const {
+    return messages.empty() && rows.empty() && code_events.empty() && balances.empty() &&
+           receipt_uploaders.empty() && refdata_entries.empty();
+  }
+};
+
+struct IngestStoreStats {
+  std::uint64_t messages = 0, rows = 0, packs = 0, code_events = 0;
+  std::size_t index_bytes = 0;
+};
+
+class IngestStore {
+ public:
+  ~IngestStore();
+  // Loads the in-memory heads from the tables (a full scan of their keys).
+  static Result<std::unique_ptr<IngestStore>> Open(Ledger& ledger);
+
+  // Appends `entries` and `writes` in one transaction; entry i gets index ledger.size() + i, which
+  // the caller used in `writes`. In-memory heads change only after the commit succeeded.
+  Result<std::uint64_t> Commit(std::span<const EntryInput> entries, const IngestWrites& writes);
+
+  Result<std::optional<MessageRecord>> FindMessage(std::string_view institution,
+                                                   std::string_view msgid);
+  Result<std::optional<std::uint64_t>> FindRow(std::string_view institution,
+                                               std::string_view bchno);
+  // The latest state of a pack, or nullopt if never seen.
+  Result<std::optional<std::string>> PackState(std::string_view identity);
+  // Every entry index that touched the pack, oldest first.
+  Result<std::vector<std::uint64_t>> PackHistory(std::string_view identity);
+  Result<std::optional<std::int64_t>> Balance(std::string_view institution, std::string_view drug);
+  bool UploadsReceipts(std::string_view institution) const;
+  Result<std::vector<std::uint64_t>> RefDataEntries();
+
+  // Tokens are managed by administrators (CLI); their public part is also recorded as ledger
+  // entries by the caller.
+  Status PutToken(const TokenRecord& token);
+  Result<std::optional<TokenRecord>> FindToken(const Hash& hash);
+  Result<std::vector<TokenRecord>> Tokens();
+  Status RevokeToken(const Hash& hash);
+
+  IngestStoreStats stats() const;
+
+ private:
+  struct Impl;
+  explicit IngestStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ledger

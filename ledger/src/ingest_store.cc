@@ -1,0 +1,442 @@
+#include "ledger/ingest_store.h"
+
+#include <cstring>
+
+#include "hash_index.h"
+#include "ledger_impl.h"
+
+namespace ledger {
+
+struct IngestStore::Impl {
+  Ledger* ledger = nullptr;
+  sqlite3* db = nullptr;
+  HashIndex messages;  // IndexKey(inst, msgid) -> ingest_messages.seq
+  HashIndex rows;      // IndexKey(inst, bchno) -> entry
+  HashIndex packs;     // IndexKey(identity) -> code_events.seq of the pack's latest event
+  std::uint64_t next_message_seq = 1, next_event_seq = 1;
+  std::uint64_t message_count = 0, row_count = 0, pack_count = 0, event_count = 0;
+  std::vector<std::string> uploaders;  // sorted
+
+  sql::Stmt insert_message, insert_row, insert_event, upsert_balance, insert_uploader,
+      insert_refdata, select_message, select_row, select_event, select_balance;
+
+  Status Prepare();
+  Status Load();
+  // The seq of the pack's latest event, found by comparing identities of key matches.
+  Result<std::optional<std::uint64_t>> PackHead(std::string_view identity, std::uint64_t key);
+};
+
+namespace {
+
+Status PrepareInto(sqlite3* db, sql::Stmt& out, const char* text) {
+  auto st = sql::Stmt::Prepare(db, text);
+  if (!st.ok()) return st.status();
+  out = std::move(*st);
+  return Status::Ok();
+}
+
+std::int64_t I64(std::uint64_t v) {
+  return static_cast<std::int64_t>(v);
+}
+
+}  // namespace
+
+Status IngestStore::Impl::Prepare() {
+  LEDGER_RETURN_IF_ERROR(PrepareInto(db, insert_message,
+                                     "INSERT INTO ingest_messages(seq, key, institution, msgid, "
+                                     "digest, response) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+  LEDGER_RETURN_IF_ERROR(PrepareInto(
+      db, insert_row,
+      "INSERT INTO ingest_rows(entry, key, institution, bchno) VALUES(?1, ?2, ?3, ?4)"));
+  LEDGER_RETURN_IF_ERROR(PrepareInto(db, insert_event,
+                                     "INSERT INTO code_events(seq, key, identity, prev, entry, "
+                                     "state) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+  LEDGER_RETURN_IF_ERROR(PrepareInto(db, upsert_balance,
+                                     "INSERT INTO no_code_balance(institution, drug, milli) "
+                                     "VALUES(?1, ?2, ?3) ON CONFLICT(institution, drug) DO UPDATE "
+                                     "SET milli = excluded.milli"));
+  LEDGER_RETURN_IF_ERROR(PrepareInto(
+      db, insert_uploader, "INSERT OR IGNORE INTO receipt_uploaders(institution) VALUES(?1)"));
+  LEDGER_RETURN_IF_ERROR(
+      PrepareInto(db, insert_refdata, "INSERT INTO refdata_entries(entry) VALUES(?1)"));
+  LEDGER_RETURN_IF_ERROR(PrepareInto(
+      db, select_message,
+      "SELECT institution, msgid, digest, response FROM ingest_messages WHERE seq = ?1"));
+  LEDGER_RETURN_IF_ERROR(
+      PrepareInto(db, select_row, "SELECT institution, bchno FROM ingest_rows WHERE entry = ?1"));
+  LEDGER_RETURN_IF_ERROR(PrepareInto(
+      db, select_event, "SELECT identity, prev, entry, state FROM code_events WHERE seq = ?1"));
+  LEDGER_RETURN_IF_ERROR(
+      PrepareInto(db, select_balance,
+                  "SELECT milli FROM no_code_balance WHERE institution = ?1 AND drug = ?2"));
+  return Status::Ok();
+}
+
+Status IngestStore::Impl::Load() {
+  auto scan = [this](const char* sql, auto&& fn) -> Status {
+    auto st = sql::Stmt::Prepare(db, sql);
+    if (!st.ok()) return st.status();
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Ok();
+      fn(*st);
+    }
+  };
+  LEDGER_RETURN_IF_ERROR(
+      scan("SELECT seq, key FROM ingest_messages ORDER BY seq", [this](const sql::Stmt& st) {
+        messages.Insert(static_cast<std::uint64_t>(st.Int(1)),
+                        static_cast<std::uint64_t>(st.Int(0)));
+        next_message_seq = static_cast<std::uint64_t>(st.Int(0)) + 1;
+        ++message_count;
+      }));
+  LEDGER_RETURN_IF_ERROR(scan("SELECT entry, key FROM ingest_rows", [this](const sql::Stmt& st) {
+    rows.Insert(static_cast<std::uint64_t>(st.Int(1)), static_cast<std::uint64_t>(st.Int(0)));
+    ++row_count;
+  }));
+  // A pack's event replaces the head it points back to; a first event (prev NULL) adds a head.
+  LEDGER_RETURN_IF_ERROR(
+      scan("SELECT seq, key, prev FROM code_events ORDER BY seq", [this](const sql::Stmt& st) {
+        const auto seq = static_cast<std::uint64_t>(st.Int(0));
+        const auto key = static_cast<std::uint64_t>(st.Int(1));
+        if (st.IsNull(2)) {
+          packs.Insert(key, seq);
+          ++pack_count;
+        } else {
+          packs.Replace(key, static_cast<std::uint64_t>(st.Int(2)), seq);
+        }
+        next_event_seq = seq + 1;
+        ++event_count;
+      }));
+  LEDGER_RETURN_IF_ERROR(scan("SELECT institution FROM receipt_uploaders ORDER BY institution",
+                              [this](const sql::Stmt& st) { uploaders.emplace_back(st.Text(0)); }));
+  return Status::Ok();
+}
+
+Result<std::optional<std::uint64_t>> IngestStore::Impl::PackHead(std::string_view identity,
+                                                                 std::uint64_t key) {
+  Status err;
+  std::optional<std::uint64_t> found;
+  packs.Find(key, [&](std::uint64_t seq) {
+    select_event.Bind(1, I64(seq));
+    auto row = select_event.Step();
+    bool match = false;
+    if (!row.ok()) {
+      err = row.status();
+      return true;
+    }
+    if (*row && select_event.Text(0) == identity) match = true;
+    select_event.Reset();
+    if (match) found = seq;
+    return match;
+  });
+  if (!err.ok()) return err;
+  return found;
+}
+
+IngestStore::IngestStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IngestStore::~IngestStore() = default;
+
+Result<std::unique_ptr<IngestStore>> IngestStore::Open(Ledger& ledger) {
+  auto impl = std::make_unique<Impl>();
+  impl->ledger = &ledger;
+  impl->db = ledger.impl().db.get();
+  LEDGER_RETURN_IF_ERROR(impl->Prepare());
+  LEDGER_RETURN_IF_ERROR(impl->Load());
+  return std::unique_ptr<IngestStore>(new IngestStore(std::move(impl)));
+}
+
+Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
+                                          const IngestWrites& w) {
+  Impl& d = *impl_;
+  // Pack heads are resolved before the transaction (reads), then applied after it commits.
+  struct PackWrite {
+    std::uint64_t key, seq;
+    std::optional<std::uint64_t> prev;
+  };
+  std::vector<PackWrite> pack_writes;
+  pack_writes.reserve(w.code_events.size());
+  std::uint64_t seq = d.next_event_seq;
+  for (const CodeEvent& e : w.code_events) {
+    const std::uint64_t key = IndexKey(e.identity);
+    std::optional<std::uint64_t> prev;
+    // An earlier event in this same batch for the same pack is the previous one.
+    for (auto it = pack_writes.rbegin(); it != pack_writes.rend(); ++it) {
+      const CodeEvent& earlier = w.code_events[it->seq - d.next_event_seq];
+      if (it->key == key && earlier.identity == e.identity) {
+        prev = it->seq;
+        break;
+      }
+    }
+    if (!prev) {
+      auto head = d.PackHead(e.identity, key);
+      if (!head.ok()) return head.status();
+      prev = *head;
+    }
+    pack_writes.push_back({key, seq++, prev});
+  }
+
+  const std::uint64_t first_message = d.next_message_seq;
+  auto write_indexes = [&]() -> Status {
+    std::uint64_t mseq = first_message;
+    for (const MessageRecord& m : w.messages) {
+      d.insert_message.Bind(1, I64(mseq++))
+          .Bind(2, I64(IndexKey(m.institution, m.msgid)))
+          .Bind(3, m.institution)
+          .Bind(4, m.msgid)
+          .BindBlob(5, Bytes(m.digest))
+          .BindBlob(6, AsBytes(m.response));
+      LEDGER_RETURN_IF_ERROR(d.insert_message.Run());
+    }
+    for (const RowRecord& r : w.rows) {
+      d.insert_row.Bind(1, I64(r.entry))
+          .Bind(2, I64(IndexKey(r.institution, r.bchno)))
+          .Bind(3, r.institution)
+          .Bind(4, r.bchno);
+      LEDGER_RETURN_IF_ERROR(d.insert_row.Run());
+    }
+    for (std::size_t i = 0; i < w.code_events.size(); ++i) {
+      const CodeEvent& e = w.code_events[i];
+      const PackWrite& p = pack_writes[i];
+      d.insert_event.Bind(1, I64(p.seq)).Bind(2, I64(p.key)).Bind(3, e.identity);
+      if (p.prev) {
+        d.insert_event.Bind(4, I64(*p.prev));
+      } else {
+        d.insert_event.BindNull(4);
+      }
+      d.insert_event.Bind(5, I64(e.entry)).BindBlob(6, AsBytes(e.state));
+      LEDGER_RETURN_IF_ERROR(d.insert_event.Run());
+    }
+    for (const BalanceChange& b : w.balances) {
+      d.upsert_balance.Bind(1, b.institution).Bind(2, b.drug).Bind(3, b.milli);
+      LEDGER_RETURN_IF_ERROR(d.upsert_balance.Run());
+    }
+    for (const std::string& inst : w.receipt_uploaders) {
+      LEDGER_RETURN_IF_ERROR(d.insert_uploader.Bind(1, inst).Run());
+    }
+    for (std::uint64_t entry : w.refdata_entries) {
+      LEDGER_RETURN_IF_ERROR(d.insert_refdata.Bind(1, I64(entry)).Run());
+    }
+    return Status::Ok();
+  };
+  auto first = d.ledger->Append(entries, write_indexes);
+  if (!first.ok()) return first.status();
+
+  // Committed: publish the new heads.
+  std::uint64_t mseq = first_message;
+  for (const MessageRecord& m : w.messages) {
+    d.messages.Insert(IndexKey(m.institution, m.msgid), mseq++);
+    ++d.message_count;
+  }
+  d.next_message_seq = mseq;
+  for (const RowRecord& r : w.rows) {
+    d.rows.Insert(IndexKey(r.institution, r.bchno), r.entry);
+    ++d.row_count;
+  }
+  for (const PackWrite& p : pack_writes) {
+    if (p.prev) {
+      d.packs.Replace(p.key, *p.prev, p.seq);
+    } else {
+      d.packs.Insert(p.key, p.seq);
+      ++d.pack_count;
+    }
+  }
+  d.event_count += pack_writes.size();
+  d.next_event_seq = seq;
+  for (const std::string& inst : w.receipt_uploaders) {
+    auto it = std::lower_bound(d.uploaders.begin(), d.uploaders.end(), inst);
+    if (it == d.uploaders.end() || *it != inst) d.uploaders.insert(it, inst);
+  }
+  return first;
+}
+
+Result<std::optional<MessageRecord>> IngestStore::FindMessage(std::string_view institution,
+                                                              std::string_view msgid) {
+  Impl& d = *impl_;
+  Status err;
+  std::optional<MessageRecord> out;
+  d.messages.Find(IndexKey(institution, msgid), [&](std::uint64_t seq) {
+    d.select_message.Bind(1, I64(seq));
+    auto row = d.select_message.Step();
+    if (!row.ok()) {
+      err = row.status();
+      return true;
+    }
+    if (*row && d.select_message.Text(0) == institution && d.select_message.Text(1) == msgid) {
+      MessageRecord m;
+      m.institution = institution;
+      m.msgid = msgid;
+      d.select_message.HashAt(2, m.digest);
+      Bytes resp = d.select_message.Blob(3);
+      m.response.assign(reinterpret_cast<const char*>(resp.data()), resp.size());
+      out = std::move(m);
+    }
+    d.select_message.Reset();
+    return out.has_value();
+  });
+  if (!err.ok()) return err;
+  return out;
+}
+
+Result<std::optional<std::uint64_t>> IngestStore::FindRow(std::string_view institution,
+                                                          std::string_view bchno) {
+  Impl& d = *impl_;
+  Status err;
+  std::optional<std::uint64_t> out;
+  d.rows.Find(IndexKey(institution, bchno), [&](std::uint64_t entry) {
+    d.select_row.Bind(1, I64(entry));
+    auto row = d.select_row.Step();
+    if (!row.ok()) {
+      err = row.status();
+      return true;
+    }
+    if (*row && d.select_row.Text(0) == institution && d.select_row.Text(1) == bchno) out = entry;
+    d.select_row.Reset();
+    return out.has_value();
+  });
+  if (!err.ok()) return err;
+  return out;
+}
+
+Result<std::optional<std::string>> IngestStore::PackState(std::string_view identity) {
+  Impl& d = *impl_;
+  auto head = d.PackHead(identity, IndexKey(identity));
+  if (!head.ok()) return head.status();
+  if (!*head) return std::optional<std::string>();
+  d.select_event.Bind(1, I64(**head));
+  auto row = d.select_event.Step();
+  if (!row.ok()) return row.status();
+  std::optional<std::string> out;
+  if (*row) {
+    Bytes b = d.select_event.Blob(3);
+    out.emplace(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  d.select_event.Reset();
+  if (!out) return Status::Corruption("code event " + std::to_string(**head) + " is missing");
+  return out;
+}
+
+Result<std::vector<std::uint64_t>> IngestStore::PackHistory(std::string_view identity) {
+  Impl& d = *impl_;
+  auto head = d.PackHead(identity, IndexKey(identity));
+  if (!head.ok()) return head.status();
+  std::vector<std::uint64_t> entries;
+  std::optional<std::uint64_t> seq = *head;
+  while (seq) {
+    d.select_event.Bind(1, I64(*seq));
+    auto row = d.select_event.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      d.select_event.Reset();
+      return Status::Corruption("code event " + std::to_string(*seq) + " is missing");
+    }
+    entries.push_back(static_cast<std::uint64_t>(d.select_event.Int(2)));
+    seq = d.select_event.IsNull(1) ? std::nullopt
+                                   : std::optional<std::uint64_t>(d.select_event.Int(1));
+    d.select_event.Reset();
+  }
+  std::reverse(entries.begin(), entries.end());
+  return entries;
+}
+
+Result<std::optional<std::int64_t>> IngestStore::Balance(std::string_view institution,
+                                                         std::string_view drug) {
+  Impl& d = *impl_;
+  d.select_balance.Bind(1, institution).Bind(2, drug);
+  auto row = d.select_balance.Step();
+  if (!row.ok()) return row.status();
+  std::optional<std::int64_t> out;
+  if (*row) out = d.select_balance.Int(0);
+  d.select_balance.Reset();
+  return out;
+}
+
+bool IngestStore::UploadsReceipts(std::string_view institution) const {
+  const auto& u = impl_->uploaders;
+  return std::binary_search(u.begin(), u.end(), institution);
+}
+
+Result<std::vector<std::uint64_t>> IngestStore::RefDataEntries() {
+  auto st = sql::Stmt::Prepare(impl_->db, "SELECT entry FROM refdata_entries ORDER BY entry");
+  if (!st.ok()) return st.status();
+  std::vector<std::uint64_t> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(static_cast<std::uint64_t>(st->Int(0)));
+  }
+}
+
+Status IngestStore::PutToken(const TokenRecord& t) {
+  auto st = sql::Stmt::Prepare(impl_->db,
+                               "INSERT INTO tokens(hash, role, institution, region, label, "
+                               "created_ms, revoked) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!st.ok()) return st.status();
+  return st->BindBlob(1, Bytes(t.hash))
+      .Bind(2, t.role)
+      .Bind(3, t.institution)
+      .Bind(4, t.region)
+      .Bind(5, t.label)
+      .Bind(6, t.created_ms)
+      .Bind(7, std::int64_t{t.revoked ? 1 : 0})
+      .Run();
+}
+
+namespace {
+
+TokenRecord ReadToken(const sql::Stmt& st) {
+  TokenRecord t;
+  st.HashAt(0, t.hash);
+  t.role = st.Text(1);
+  t.institution = st.Text(2);
+  t.region = st.Text(3);
+  t.label = st.Text(4);
+  t.created_ms = st.Int(5);
+  t.revoked = st.Int(6) != 0;
+  return t;
+}
+
+}  // namespace
+
+Result<std::optional<TokenRecord>> IngestStore::FindToken(const Hash& hash) {
+  auto st = sql::Stmt::Prepare(impl_->db,
+                               "SELECT hash, role, institution, region, label, created_ms, revoked "
+                               "FROM tokens WHERE hash = ?1");
+  if (!st.ok()) return st.status();
+  st->BindBlob(1, Bytes(hash));
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<TokenRecord>();
+  return std::optional<TokenRecord>(ReadToken(*st));
+}
+
+Result<std::vector<TokenRecord>> IngestStore::Tokens() {
+  auto st = sql::Stmt::Prepare(impl_->db,
+                               "SELECT hash, role, institution, region, label, created_ms, revoked "
+                               "FROM tokens ORDER BY created_ms");
+  if (!st.ok()) return st.status();
+  std::vector<TokenRecord> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(ReadToken(*st));
+  }
+}
+
+Status IngestStore::RevokeToken(const Hash& hash) {
+  auto st = sql::Stmt::Prepare(impl_->db, "UPDATE tokens SET revoked = 1 WHERE hash = ?1");
+  if (!st.ok()) return st.status();
+  LEDGER_RETURN_IF_ERROR(st->BindBlob(1, Bytes(hash)).Run());
+  if (sqlite3_changes(impl_->db) == 0) return Status::NotFound("no such token");
+  return Status::Ok();
+}
+
+IngestStoreStats IngestStore::stats() const {
+  const Impl& d = *impl_;
+  return {d.message_count, d.row_count, d.pack_count, d.event_count,
+          d.messages.memory_bytes() + d.rows.memory_bytes() + d.packs.memory_bytes()};
+}
+
+}  // namespace ledger
