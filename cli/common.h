@@ -25,5 +25,6 @@ std::int64_t NowMs();
 void RegisterLedgerCommands(CLI::App& app, int& exit_code);
 void RegisterIngestCommands(CLI::App& app, int& exit_code);
 void RegisterServeCommand(CLI::App& app, int& exit_code);
+void RegisterUploadCommand(CLI::App& app, int& exit_code);
 
 }  // namespace cli

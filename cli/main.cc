@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   cli::RegisterLedgerCommands(app, exit_code);
   cli::RegisterIngestCommands(app, exit_code);
   cli::RegisterServeCommand(app, exit_code);
+  cli::RegisterUploadCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

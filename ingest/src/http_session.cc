@@ -13,7 +13,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cctype>
-#include <cstdio>
 #include <deque>
 #include <limits>
 #include <string_view>
@@ -29,17 +28,11 @@ using tcp = net::ip::tcp;
 using Duration = std::chrono::steady_clock::duration;
 
 constexpr std::size_t kReadChunk = 4096;
+constexpr std::size_t kKeptBuffer = 16 << 10;
 // A closing connection keeps reading (and discarding) this long after its last response, so the
 // client is not sent a reset that would destroy that response in its receive buffer.
 constexpr std::chrono::seconds kLinger{2};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-HttpResponse ErrorResponse(int status, std::string_view message) {
-  HttpResponse r;
-  r.status = status;
-  r.body = R"({"infcode":-1,"err_msg":")" + std::string(message) + "\"}";
-  return r;
-}
 
 const boost::system::error_category& HttpCategory() {
   return http::make_error_code(http::error::end_of_stream).category();
@@ -57,41 +50,6 @@ bool IsDisconnect(const beast::error_code& ec) {
          ec == net::error::operation_aborted || ec == net::error::bad_descriptor ||
          ec == net::error::not_connected || ec == net::error::timed_out;
 }
-
-// Shared by every copy of one Responder: answers once, or 500 when the last copy is dropped.
-class ResponderState {
- public:
-  ResponderState(std::weak_ptr<SessionBase> session, std::shared_ptr<Gate> gate, std::uint64_t seq)
-      : session_(std::move(session)), gate_(std::move(gate)), seq_(seq) {}
-  ResponderState(const ResponderState&) = delete;
-  ResponderState& operator=(const ResponderState&) = delete;
-
-  ~ResponderState() {
-    if (answered_.exchange(true)) return;
-    try {
-      Deliver(ErrorResponse(500, "the request was not answered"));
-    } catch (const std::exception&) {
-      // Out of memory while answering a dropped request: the connection closes with the server.
-    }
-  }
-
-  void Respond(HttpResponse response) {
-    if (answered_.exchange(true)) return;  // a second call is ignored
-    Deliver(std::move(response));
-  }
-
- private:
-  void Deliver(HttpResponse response) {
-    std::lock_guard lock(gate_->mu);
-    if (!gate_->open) return;
-    if (auto session = session_.lock()) session->PostResponse(seq_, std::move(response));
-  }
-
-  std::weak_ptr<SessionBase> session_;
-  std::shared_ptr<Gate> gate_;
-  std::uint64_t seq_;
-  std::atomic<bool> answered_{false};
-};
 
 template <class Stream>
 class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
@@ -212,6 +170,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(opt_.header_limit, std::numeric_limits<std::uint32_t>::max())));
     if (buffer_.size() > 0) return ReadHeader();  // the next request is already here
+    if (buffer_.capacity() > kKeptBuffer) buffer_.shrink_to_fit();  // idle connections stay small
     // Wait for the first byte: the idle timeout applies only if nothing is being answered.
     reading_ = waiting_first_ = true;
     if (slots_.empty()) {
@@ -303,10 +262,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       return MaybeWrite();
     }
     HttpRequest request = Convert(std::move(req));
-    auto state = std::make_shared<ResponderState>(std::weak_ptr<SessionBase>(Self()), shared_.gate,
-                                                  slot.seq);
-    Responder respond = [state](HttpResponse r) { state->Respond(std::move(r)); };
-    state.reset();
+    Responder respond = MakeResponder(Self(), shared_.gate, slot.seq);
     try {
       shared_.handler.Handle(std::move(request), std::move(respond));
     } catch (const std::exception& e) {
@@ -531,39 +487,6 @@ std::string RemoteOf(const tcp::endpoint& ep) {
 }
 
 }  // namespace
-
-void ErrorLog::Once(const std::string& key, const std::string& message) {
-  {
-    std::lock_guard lock(mu_);
-    if (!seen_.insert(key).second) return;
-  }
-  std::fprintf(stderr, "drugtrace http: %s (further ones not logged)\n", message.c_str());
-}
-
-void ErrorLog::Once(const char* where, const boost::system::error_code& ec) {
-  Once(std::string(where) + ":" + ec.category().name() + ":" + std::to_string(ec.value()),
-       std::string(where) + ": " + ec.message());
-}
-
-void ServerShared::Register(const std::shared_ptr<SessionBase>& session) {
-  std::lock_guard lock(sessions_mu_);
-  sessions_.emplace(session.get(), session);
-}
-
-void ServerShared::Unregister(const SessionBase* session) {
-  std::lock_guard lock(sessions_mu_);
-  sessions_.erase(session);
-}
-
-std::vector<std::shared_ptr<SessionBase>> ServerShared::Sessions() {
-  std::vector<std::shared_ptr<SessionBase>> out;
-  std::lock_guard lock(sessions_mu_);
-  out.reserve(sessions_.size());
-  for (const auto& [ptr, weak] : sessions_) {
-    if (auto s = weak.lock()) out.push_back(std::move(s));
-  }
-  return out;
-}
 
 void StartSession(tcp::socket socket, ServerShared& shared) {
   beast::error_code ec;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -80,6 +81,15 @@ struct ServerShared {
   std::mutex sessions_mu_;
   std::unordered_map<const SessionBase*, std::weak_ptr<SessionBase>> sessions_;
 };
+
+// {"infcode":-1,"err_msg":"<message>"} with `status`; `message` must need no JSON escaping.
+HttpResponse ErrorResponse(int status, std::string_view message);
+
+// The Responder for request `seq` of `session`: posts the answer to the connection's strand if
+// the connection and the server (`gate`) still exist; answers 500 if never called; a second call
+// is ignored.
+Responder MakeResponder(std::weak_ptr<SessionBase> session, std::shared_ptr<Gate> gate,
+                        std::uint64_t seq);
 
 // Takes an accepted socket (whose executor is a fresh strand) and runs the connection until it
 // closes. `connections` must already count it; the session's destructor uncounts it.

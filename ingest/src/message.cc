@@ -210,7 +210,7 @@ bool DecodeMessage(Json message, const PersonHasher& hash_person, DecodedMessage
   out.rows.clear();
   out.raw_rows.clear();
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    Json row = rows[i];
+    Json row = std::move(rows[i]);  // the message was digested already; rows move out of it
     const std::string path = std::string("/input/") + array + "/" + std::to_string(i);
     if (!row.is_object()) {
       error = {400, path, "must be an object"};
@@ -224,12 +224,18 @@ bool DecodeMessage(Json message, const PersonHasher& hash_person, DecodedMessage
         return false;
       }
     }
-    if (auto psn = row.find("psn_no"); psn != row.end()) {
-      std::string hashed = psn->is_string() ? hash_person(psn->get<std::string>()) : "";
-      row.erase("psn_no");
-      if (!hashed.empty()) row["psn_hash"] = hashed;
+    // Identity numbers never reach the ledger: the insured person's psn_no and the pharmacist's ID
+    // number are replaced by keyed hashes, enough to link one person's rows.
+    for (auto [field, hashed_field] :
+         {std::pair{"psn_no", "psn_hash"}, std::pair{"phar_certno", "phar_cert_hash"}}) {
+      auto it = row.find(field);
+      if (it == row.end()) continue;
+      std::string hashed = it->is_string() && !it->get<std::string>().empty()
+                               ? hash_person(it->get<std::string>())
+                               : "";
+      row.erase(field);
+      if (!hashed.empty()) row[hashed_field] = hashed;
     }
-    row.erase("psn_hash_input");
     validator::Row decoded;
     std::string why;
     if (!DecodeStoredRow(row, *infno, env.fixmedins_code, decoded, why)) {
@@ -273,19 +279,25 @@ Json FindingsJson(const std::vector<validator::Finding>& findings) {
 }
 
 std::string EncodeRowEntry(const RowEntry& e) {
-  Json j = {{"kind", "upload_row"},
-            {"infno", e.envelope->infno},
-            {"msgid", e.envelope->msgid},
-            {"fixmedins_code", e.envelope->fixmedins_code},
-            {"opter", e.envelope->opter},
-            {"received_ms", e.received_ms},
-            {"row_index", e.row_index},
-            {"row", *e.row},
-            {"verdict", validator::VerdictName(e.verdict)},
-            {"findings", FindingsJson(*e.findings)},
-            {"rule_set", std::string(validator::kRuleSetVersion)}};
-  if (e.no_code_draw_milli != 0) j["no_code_draw_milli"] = e.no_code_draw_milli;
-  return CanonicalJson(j);
+  // Written member by member in sorted key order (the canonical form), so the row, the largest
+  // part, is serialised in place instead of copied into a temporary object first.
+  auto str = [](std::string_view s) { return CanonicalJson(Json(s)); };
+  std::string out = "{\"findings\":";
+  out += *e.findings;
+  out += ",\"fixmedins_code\":" + str(e.envelope->fixmedins_code);
+  out += ",\"infno\":" + str(e.envelope->infno);
+  out += ",\"kind\":\"upload_row\",\"msgid\":" + str(e.envelope->msgid);
+  if (e.no_code_draw_milli != 0) {
+    out += ",\"no_code_draw_milli\":" + std::to_string(e.no_code_draw_milli);
+  }
+  out += ",\"opter\":" + str(e.envelope->opter);
+  out += ",\"received_ms\":" + std::to_string(e.received_ms);
+  out += ",\"row\":" + CanonicalJson(*e.row);
+  out += ",\"row_index\":" + std::to_string(e.row_index);
+  out += ",\"rule_set\":" + str(validator::kRuleSetVersion);
+  out += ",\"verdict\":" + str(validator::VerdictName(e.verdict));
+  out += "}";
+  return out;
 }
 
 }  // namespace ingest

@@ -63,7 +63,6 @@ struct BatchState {
   std::vector<std::string> uploaders;
   std::vector<ledger::EntryInput> entries;
   ledger::IngestWrites writes;
-  std::vector<std::unique_ptr<Json>> kept_rows;  // rows of pending entries (for voids in batch)
 };
 
 // The key a row is recorded under for idempotency: its own bchno, or for a void the row it voids.
@@ -101,6 +100,13 @@ struct Processor::Impl {
     return ledger::ToHex(ledger::HmacSha256(ledger::AsBytes(hmac_key), ledger::AsBytes(psn_no)));
   }
   Status LoadLatestRefData();
+  Result<bool> Refresh() {
+    auto moved = ledger->Refresh();
+    if (!moved.ok() || !*moved) return moved;
+    LEDGER_RETURN_IF_ERROR(store->Refresh());
+    LEDGER_RETURN_IF_ERROR(LoadLatestRefData());
+    return true;
+  }
   // Judges one message into `bs`; returns its outcome. A non-ok status aborts the whole batch.
   Result<Outcome> ProcessOne(Submission& sub, std::size_t index, BatchState& bs,
                              std::vector<Outcome>& outcomes);
@@ -326,7 +332,7 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
   }
 
   Outcome out;
-  Json rows_out = Json::array();
+  std::string rows_out;  // the response's rows, written directly as JSON
   validator::IdentitySet seen;
   const std::uint64_t base = ledger->size() + bs.entries.size();
   for (std::size_t i = 0; i < m.rows.size(); ++i) {
@@ -375,14 +381,16 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
     validator::Judgement j = validator::Validate(prepared, *refdata, ctx);
 
     // The ledger entry: the row as received, what the counter was told, and the rule set.
+    // Findings are serialised once, for the entry and for the response.
+    const std::string findings = CanonicalJson(FindingsJson(j.findings));
     RowEntry re{&m.envelope, &m.raw_rows[i],      i, sub.received_ms, j.verdict,
-                &j.findings, j.no_code_draw_milli};
+                &findings,   j.no_code_draw_milli};
     bs.entries.push_back({static_cast<std::uint32_t>(ledger::EntryType::kUploadRow),
                           sub.received_ms, inst, EncodeRowEntry(re)});
     const std::string key = RowKey(row);
     bs.writes.rows.push_back({inst, key, row.entry_index});
-    bs.kept_rows.push_back(std::make_unique<Json>(m.raw_rows[i]));
-    bs.rows[PairKey(inst, key)] = {row.entry_index, bs.kept_rows.back().get(), row.infno, j.verdict,
+    // The submission outlives the batch, so pending rows can point into it.
+    bs.rows[PairKey(inst, key)] = {row.entry_index, &m.raw_rows[i], row.infno, j.verdict,
                                    j.no_code_draw_milli};
     for (const auto& u : j.updates) {
       bs.writes.code_events.push_back({u.identity, row.entry_index, u.state.Encode()});
@@ -404,18 +412,19 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
     validator::NoteSeen(prepared, seen);
     out.rows_by_verdict[static_cast<int>(j.verdict)]++;
     for (const auto& f : j.findings) out.rules.push_back(f.rule);
-    rows_out.push_back(
-        {{"fixmedins_bchno",
-          row.infno == validator::Interface::kVoid ? row.target_bchno : row.fixmedins_bchno},
-         {"ledger_index", row.entry_index},
-         {"verdict", validator::VerdictName(j.verdict)},
-         {"findings", FindingsJson(j.findings)}});
+    rows_out += i == 0 ? "{\"findings\":" : ",{\"findings\":";
+    rows_out += findings;
+    rows_out += ",\"fixmedins_bchno\":";
+    rows_out += CanonicalJson(
+        Json(row.infno == validator::Interface::kVoid ? row.target_bchno : row.fixmedins_bchno));
+    rows_out += ",\"ledger_index\":" + std::to_string(row.entry_index);
+    rows_out += ",\"verdict\":\"";
+    rows_out += validator::VerdictName(j.verdict);
+    rows_out += "\"}";
     validator::ApplyUpdates(std::move(j), bs.states);
   }
   out.rows = m.rows.size();
-  out.body =
-      Json{{"infcode", 0}, {"err_msg", ""}, {"output", {{"rows", std::move(rows_out)}}}}.dump(
-          -1, ' ', false, Json::error_handler_t::replace);
+  out.body = "{\"err_msg\":\"\",\"infcode\":0,\"output\":{\"rows\":[" + rows_out + "]}}";
   bs.messages[msg_key] = {sub.digest, index};
   bs.writes.messages.push_back({inst, m.envelope.msgid, sub.digest, out.body});
   return out;
@@ -423,6 +432,11 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
 
 std::vector<Outcome> Processor::ProcessBatch(std::vector<Submission>& batch) {
   Impl& d = *impl_;
+  // Another process (the CLI importing reference data or managing tokens) may have appended.
+  if (auto moved = d.Refresh(); !moved.ok()) {
+    Outcome fail = ErrorOutcome(503, -1, "ledger unavailable: " + moved.status().message());
+    return std::vector<Outcome>(batch.size(), fail);
+  }
   BatchState bs;
   std::vector<Outcome> outcomes(batch.size());
   std::vector<bool> recorded(batch.size(), false);

@@ -1,6 +1,7 @@
 #include "ledger/ingest_store.h"
 
 #include <cstring>
+#include <unordered_map>
 
 #include "hash_index.h"
 #include "ledger_impl.h"
@@ -13,7 +14,7 @@ struct IngestStore::Impl {
   HashIndex messages;  // IndexKey(inst, msgid) -> ingest_messages.seq
   HashIndex rows;      // IndexKey(inst, bchno) -> entry
   HashIndex packs;     // IndexKey(identity) -> code_events.seq of the pack's latest event
-  std::uint64_t next_message_seq = 1, next_event_seq = 1;
+  std::uint64_t next_message_seq = 1, next_event_seq = 1, next_row_entry = 0;
   std::uint64_t message_count = 0, row_count = 0, pack_count = 0, event_count = 0;
   std::vector<std::string> uploaders;  // sorted
 
@@ -73,9 +74,12 @@ Status IngestStore::Impl::Prepare() {
 }
 
 Status IngestStore::Impl::Load() {
-  auto scan = [this](const char* sql, auto&& fn) -> Status {
+  // Incremental: only rows past what is already loaded, so Refresh() can call this again after
+  // another process (the CLI) wrote to the ledger.
+  auto scan = [this](const char* sql, std::uint64_t from, auto&& fn) -> Status {
     auto st = sql::Stmt::Prepare(db, sql);
     if (!st.ok()) return st.status();
+    st->Bind(1, I64(from));
     while (true) {
       auto row = st->Step();
       if (!row.ok()) return row.status();
@@ -83,33 +87,38 @@ Status IngestStore::Impl::Load() {
       fn(*st);
     }
   };
-  LEDGER_RETURN_IF_ERROR(
-      scan("SELECT seq, key FROM ingest_messages ORDER BY seq", [this](const sql::Stmt& st) {
-        messages.Insert(static_cast<std::uint64_t>(st.Int(1)),
-                        static_cast<std::uint64_t>(st.Int(0)));
-        next_message_seq = static_cast<std::uint64_t>(st.Int(0)) + 1;
-        ++message_count;
-      }));
-  LEDGER_RETURN_IF_ERROR(scan("SELECT entry, key FROM ingest_rows", [this](const sql::Stmt& st) {
-    rows.Insert(static_cast<std::uint64_t>(st.Int(1)), static_cast<std::uint64_t>(st.Int(0)));
-    ++row_count;
-  }));
+  LEDGER_RETURN_IF_ERROR(scan("SELECT seq, key FROM ingest_messages WHERE seq >= ?1 ORDER BY seq",
+                              next_message_seq, [this](const sql::Stmt& st) {
+                                messages.Insert(static_cast<std::uint64_t>(st.Int(1)),
+                                                static_cast<std::uint64_t>(st.Int(0)));
+                                next_message_seq = static_cast<std::uint64_t>(st.Int(0)) + 1;
+                                ++message_count;
+                              }));
+  LEDGER_RETURN_IF_ERROR(scan("SELECT entry, key FROM ingest_rows WHERE entry >= ?1 ORDER BY entry",
+                              next_row_entry, [this](const sql::Stmt& st) {
+                                rows.Insert(static_cast<std::uint64_t>(st.Int(1)),
+                                            static_cast<std::uint64_t>(st.Int(0)));
+                                next_row_entry = static_cast<std::uint64_t>(st.Int(0)) + 1;
+                                ++row_count;
+                              }));
   // A pack's event replaces the head it points back to; a first event (prev NULL) adds a head.
+  LEDGER_RETURN_IF_ERROR(scan("SELECT seq, key, prev FROM code_events WHERE seq >= ?1 ORDER BY seq",
+                              next_event_seq, [this](const sql::Stmt& st) {
+                                const auto seq = static_cast<std::uint64_t>(st.Int(0));
+                                const auto key = static_cast<std::uint64_t>(st.Int(1));
+                                if (st.IsNull(2)) {
+                                  packs.Insert(key, seq);
+                                  ++pack_count;
+                                } else {
+                                  packs.Replace(key, static_cast<std::uint64_t>(st.Int(2)), seq);
+                                }
+                                next_event_seq = seq + 1;
+                                ++event_count;
+                              }));
+  uploaders.clear();
   LEDGER_RETURN_IF_ERROR(
-      scan("SELECT seq, key, prev FROM code_events ORDER BY seq", [this](const sql::Stmt& st) {
-        const auto seq = static_cast<std::uint64_t>(st.Int(0));
-        const auto key = static_cast<std::uint64_t>(st.Int(1));
-        if (st.IsNull(2)) {
-          packs.Insert(key, seq);
-          ++pack_count;
-        } else {
-          packs.Replace(key, static_cast<std::uint64_t>(st.Int(2)), seq);
-        }
-        next_event_seq = seq + 1;
-        ++event_count;
-      }));
-  LEDGER_RETURN_IF_ERROR(scan("SELECT institution FROM receipt_uploaders ORDER BY institution",
-                              [this](const sql::Stmt& st) { uploaders.emplace_back(st.Text(0)); }));
+      scan("SELECT institution FROM receipt_uploaders WHERE ?1 = ?1 ORDER BY institution", 0,
+           [this](const sql::Stmt& st) { uploaders.emplace_back(st.Text(0)); }));
   return Status::Ok();
 }
 
@@ -156,17 +165,16 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
   };
   std::vector<PackWrite> pack_writes;
   pack_writes.reserve(w.code_events.size());
+  std::unordered_map<std::string_view, std::uint64_t> latest_in_batch;  // identity -> seq
   std::uint64_t seq = d.next_event_seq;
   for (const CodeEvent& e : w.code_events) {
     const std::uint64_t key = IndexKey(e.identity);
     std::optional<std::uint64_t> prev;
     // An earlier event in this same batch for the same pack is the previous one.
-    for (auto it = pack_writes.rbegin(); it != pack_writes.rend(); ++it) {
-      const CodeEvent& earlier = w.code_events[it->seq - d.next_event_seq];
-      if (it->key == key && earlier.identity == e.identity) {
-        prev = it->seq;
-        break;
-      }
+    auto [it, fresh] = latest_in_batch.try_emplace(e.identity, seq);
+    if (!fresh) {
+      prev = it->second;
+      it->second = seq;
     }
     if (!prev) {
       auto head = d.PackHead(e.identity, key);
@@ -231,6 +239,7 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
   d.next_message_seq = mseq;
   for (const RowRecord& r : w.rows) {
     d.rows.Insert(IndexKey(r.institution, r.bchno), r.entry);
+    d.next_row_entry = std::max(d.next_row_entry, r.entry + 1);
     ++d.row_count;
   }
   for (const PackWrite& p : pack_writes) {
@@ -431,6 +440,10 @@ Status IngestStore::RevokeToken(const Hash& hash) {
   LEDGER_RETURN_IF_ERROR(st->BindBlob(1, Bytes(hash)).Run());
   if (sqlite3_changes(impl_->db) == 0) return Status::NotFound("no such token");
   return Status::Ok();
+}
+
+Status IngestStore::Refresh() {
+  return impl_->Load();
 }
 
 IngestStoreStats IngestStore::stats() const {

@@ -293,6 +293,22 @@ Status Ledger::Impl::Prepare() {
   return Status::Ok();
 }
 
+Result<std::uint64_t> Ledger::Impl::StoredSize() {
+  auto st = sql::Stmt::Prepare(db.get(), "SELECT max(idx) FROM entries");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return st->IsNull(0) ? std::uint64_t{0} : static_cast<std::uint64_t>(st->Int(0)) + 1;
+}
+
+Result<bool> Ledger::Refresh() {
+  auto stored = impl_->StoredSize();
+  if (!stored.ok()) return stored.status();
+  if (*stored == impl_->size) return false;
+  LEDGER_RETURN_IF_ERROR(impl_->LoadState());
+  return true;
+}
+
 Status Ledger::Impl::LoadState() {
   auto st =
       sql::Stmt::Prepare(db.get(), "SELECT idx, chain FROM entries ORDER BY idx DESC LIMIT 1");
@@ -362,6 +378,14 @@ Result<std::uint64_t> Ledger::Append(std::span<const EntryInput> entries,
   Hash chain = d.chain_head;
   sql::Transaction txn(d.db.get());
   LEDGER_RETURN_IF_ERROR(txn.Begin());
+  // Under the write lock: entry indexes the caller derived from size() must still be right.
+  auto stored = d.StoredSize();
+  if (!stored.ok()) return stored.status();
+  if (*stored != first) {
+    return Status::Busy("another process appended to the ledger (it holds " +
+                        std::to_string(*stored) + " entries, this writer expected " +
+                        std::to_string(first) + "); refresh and retry");
+  }
   std::string nodes;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const EntryInput& e = entries[i];

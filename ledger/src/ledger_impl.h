@@ -35,7 +35,8 @@ struct Ledger::Impl {
     return [this](std::uint32_t level, std::uint64_t index) { return Node(level, index); };
   }
   Status Prepare();
-  Status LoadState();  // size, chain head and frontier from the stored rows
+  Status LoadState();                  // size, chain head and frontier from the stored rows
+  Result<std::uint64_t> StoredSize();  // max(idx) + 1 as stored now
 };
 
 }  // namespace ledger

@@ -58,7 +58,7 @@ struct RowEntry {
   std::size_t row_index = 0;
   std::int64_t received_ms = 0;
   validator::Verdict verdict = validator::Verdict::kOk;
-  const std::vector<validator::Finding>* findings = nullptr;
+  const std::string* findings = nullptr;  // CanonicalJson(FindingsJson(...))
   std::int64_t no_code_draw_milli = 0;
 };
 std::string EncodeRowEntry(const RowEntry& e);

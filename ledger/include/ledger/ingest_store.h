@@ -105,6 +105,9 @@ class IngestStore {
   Result<std::vector<TokenRecord>> Tokens();
   Status RevokeToken(const Hash& hash);
 
+  // Loads what another process appended since (call after Ledger::Refresh() reported a change).
+  Status Refresh();
+
   IngestStoreStats stats() const;
 
  private:

@@ -114,9 +114,14 @@ class Ledger {
   // Chain hash of the last entry (32 zero bytes when empty).
   Hash chain_head() const;
 
+  // Re-reads the head if another process appended since this object last looked (the CLI writing
+  // reference data or tokens while the daemon runs). Returns true when the ledger had moved.
+  Result<bool> Refresh();
+
   // Appends entries atomically and durably (synchronous=FULL); returns the index of the first.
   // `in_transaction`, when given, runs inside the same transaction after the entries are inserted
-  // (ingest writes its code states there); a non-ok status rolls everything back.
+  // (ingest writes its code states there); a non-ok status rolls everything back. Fails with kBusy,
+  // changing nothing, if another process appended since the last Open/Refresh/Append.
   Result<std::uint64_t> Append(std::span<const EntryInput> entries,
                                const std::function<Status()>& in_transaction = {});
 

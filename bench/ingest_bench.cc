@@ -1,0 +1,364 @@
+// Ingest load benchmark (issue #4's figures).
+//
+//   build/bench/ingest_bench [--db PATH] [--prefill N] [--seconds S] [--rate CODES_PER_S]
+//                            [--connections C] [--institutions I] [--skip-baseline]
+//
+// 1. Prefill: brings the ledger to N entries (default 10M) through the same Processor the daemon
+//    uses, in process, printing rows/s and code events/s per million entries (skipped if the ledger
+//    already holds N).
+// 2. Load: starts the real `drugtrace serve` and drives it over HTTP on loopback at a fixed rate of
+//    code events (open loop: latency counts from each request's scheduled time, so a stall cannot
+//    hide), for S seconds; prints achieved code events/s, latency percentiles and the daemon's peak
+//    RSS.
+// 3. Baseline: raw SQLite inserts (text index, batches of 1000, synchronous=FULL) in the same run.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "ingest/json.h"
+#include "ingest/processor.h"
+#include "ingest/tokens.h"
+#include "ledger/ledger.h"
+#include "workload.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+struct Args {
+  std::string db = "/tmp/drugtrace-ingest-bench/ledger.db";
+  std::uint64_t prefill = 10000000;
+  int seconds = 60;
+  double rate = 32000;  // code events per second
+  int connections = 48;
+  int institutions = 200;
+  bool baseline = true;
+};
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int Prefill(const Args& a) {
+  std::filesystem::create_directories(std::filesystem::path(a.db).parent_path());
+  if (!std::filesystem::exists(a.db)) {
+    auto l = ledger::Ledger::Init(a.db, {"bench.drugtrace/ingest"});
+    if (!l.ok()) return std::fprintf(stderr, "init: %s\n", l.status().ToString().c_str()), 1;
+  }
+  auto l = ledger::Ledger::Open(a.db);
+  if (!l.ok()) return std::fprintf(stderr, "open: %s\n", l.status().ToString().c_str()), 1;
+  auto p = ingest::Processor::Open(**l, a.db);
+  if (!p.ok()) return std::fprintf(stderr, "processor: %s\n", p.status().ToString().c_str()), 1;
+  if ((*p)->refdata().institution_count() == 0) {
+    std::string err;
+    auto doc = ingest::ParseJson(bench::RefDataJson(a.institutions), err, {.max_depth = 32});
+    auto r = (*p)->ImportRefData(*doc, NowMs());
+    if (!r.ok()) return std::fprintf(stderr, "refdata: %s\n", r.status().ToString().c_str()), 1;
+  }
+  if ((*l)->size() >= a.prefill) {
+    std::printf("prefill: ledger already holds %llu entries\n",
+                static_cast<unsigned long long>((*l)->size()));
+    return 0;
+  }
+  std::vector<bench::Terminal> terms;
+  const std::string tag = "F" + std::to_string((*l)->size()) + "-";
+  for (int i = 0; i < a.institutions; ++i) {
+    terms.emplace_back(i, 1000 + i + (*l)->size(), ((*l)->size() + 1) * 1000 + i * 5000000000ull,
+                       tag);
+  }
+  std::vector<ingest::Submission> batch;
+  auto t0 = Clock::now(), tick = t0;
+  std::uint64_t start = (*l)->size(), codes = 0, tick_codes = 0, tick_size = start;
+  std::size_t next_term = 0;
+  double admit_s = 0, process_s = 0;
+  while ((*l)->size() < a.prefill) {
+    batch.clear();
+    const auto ta = Clock::now();
+    for (int k = 0; k < 1000; ++k) {
+      auto& t = terms[next_term++ % terms.size()];
+      ingest::Submission s;
+      ingest::Outcome rej;
+      if (!(*p)->Admit(t.Next(), NowMs(), s, rej)) {
+        return std::fprintf(stderr, "admit: %s\n", rej.body.c_str()), 1;
+      }
+      codes += t.codes_in_last();
+      batch.push_back(std::move(s));
+    }
+    admit_s += Since(ta);
+    const auto tp = Clock::now();
+    auto out = (*p)->ProcessBatch(batch);
+    process_s += Since(tp);
+    if (out[0].http_status != 200)
+      return std::fprintf(stderr, "batch: %s\n", out[0].body.c_str()), 1;
+    if ((*l)->size() / 1000000 != tick_size / 1000000 || (*l)->size() >= a.prefill) {
+      const double s = Since(tick);
+      std::printf("prefill: %9llu entries, last interval %.0f rows/s, %.0f code events/s\n",
+                  static_cast<unsigned long long>((*l)->size()), ((*l)->size() - tick_size) / s,
+                  (codes - tick_codes) / s);
+      std::fflush(stdout);
+      tick = Clock::now();
+      tick_size = (*l)->size();
+      tick_codes = codes;
+    }
+  }
+  std::printf("prefill: admit (parse, schema, decode) %.1f s, judge and record %.1f s\n", admit_s,
+              process_s);
+  std::printf("prefill: %llu rows, %llu code events in %.1f s (%.0f code events/s)\n",
+              static_cast<unsigned long long>((*l)->size() - start),
+              static_cast<unsigned long long>(codes), Since(t0), codes / Since(t0));
+  return 0;
+}
+
+// A minimal blocking HTTP/1.1 keep-alive client for loopback.
+class Conn {
+ public:
+  explicit Conn(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<std::uint16_t>(port));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) fd_ = -1;
+    int one = 1;
+    if (fd_ >= 0) setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~Conn() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  // Returns the HTTP status, or -1 on a connection error.
+  int Post(const std::string& token, const std::string& body) {
+    std::string req =
+        "POST /v1/upload HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + body;
+    for (std::size_t off = 0; off < req.size();) {
+      ssize_t n = ::send(fd_, req.data() + off, req.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return -1;
+      off += static_cast<std::size_t>(n);
+    }
+    buf_.clear();
+    std::size_t header_end = std::string::npos, need = 0;
+    char tmp[16384];
+    while (true) {
+      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n <= 0) return -1;
+      buf_.append(tmp, static_cast<std::size_t>(n));
+      if (header_end == std::string::npos) {
+        header_end = buf_.find("\r\n\r\n");
+        if (header_end == std::string::npos) continue;
+        auto cl = buf_.find("Content-Length: ");
+        if (cl == std::string::npos) cl = buf_.find("content-length: ");
+        need = header_end + 4 + (cl == std::string::npos ? 0 : std::stoul(buf_.substr(cl + 16)));
+      }
+      if (buf_.size() >= need) break;
+    }
+    return std::atoi(buf_.c_str() + 9);
+  }
+
+ private:
+  int fd_ = -1;
+  std::string buf_;
+};
+
+long PeakRssKb(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+int Load(const Args& a) {
+  // Tokens for every institution, created before the daemon starts.
+  std::vector<std::string> tokens;
+  {
+    auto l = ledger::Ledger::Open(a.db);
+    if (!l.ok()) return 1;
+    auto p = ingest::Processor::Open(**l, a.db);
+    if (!p.ok()) return 1;
+    for (int i = 0; i < a.institutions; ++i) {
+      auto t = ingest::CreateToken((*p)->store(), **l, ingest::Role::kTerminal,
+                                   bench::Institution(i), "", "bench", NowMs());
+      if (!t.ok()) return std::fprintf(stderr, "token: %s\n", t.status().ToString().c_str()), 1;
+      tokens.push_back(t->secret);
+    }
+  }
+  const std::string port_file = a.db + ".port";
+  std::filesystem::remove(port_file);
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(DRUGTRACE_BINARY, DRUGTRACE_BINARY, "serve", "--db", a.db.c_str(), "--listen",
+          "127.0.0.1:0", "--port-file", port_file.c_str(), nullptr);
+    _exit(127);
+  }
+  int port = 0;
+  for (int i = 0; i < 600 && port == 0; ++i) {
+    std::ifstream f(port_file);
+    if (!(f >> port)) port = 0;
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (port == 0) return std::fprintf(stderr, "daemon did not start\n"), 1;
+
+  const double msgs_per_s = a.rate / 6.0;  // 3 rows x 2 codes on average
+  const double interval = a.connections / msgs_per_s;
+  std::atomic<std::uint64_t> codes{0}, ok{0}, errors{0};
+  std::mutex mu;
+  std::vector<double> latencies;
+  const auto start = Clock::now() + std::chrono::milliseconds(200);
+  const auto end = start + std::chrono::seconds(a.seconds);
+  std::vector<std::thread> threads;
+  const std::string tag = "L" + std::to_string(NowMs()) + "-";
+  for (int c = 0; c < a.connections; ++c) {
+    threads.emplace_back([&, c] {
+      std::vector<bench::Terminal> terms;
+      std::vector<int> inst;
+      for (int i = c; i < a.institutions; i += a.connections) {
+        terms.emplace_back(i, 77 + i, 9000000000ull + static_cast<std::uint64_t>(i) * 10000000,
+                           tag);
+        inst.push_back(i);
+      }
+      if (terms.empty()) return;
+      Conn conn(port);
+      std::vector<double> mine;
+      auto next = start + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>(interval * c / a.connections));
+      std::size_t k = 0;
+      while (next < end) {
+        std::this_thread::sleep_until(next);
+        auto& t = terms[k % terms.size()];
+        const std::string body = t.Next();
+        const int status = conn.Post(tokens[inst[k % terms.size()]], body);
+        const double lat = std::chrono::duration<double>(Clock::now() - next).count();
+        ++k;
+        if (status == 200) {
+          ok++;
+          codes += t.codes_in_last();
+          mine.push_back(lat);
+        } else {
+          errors++;
+          if (status < 0) break;
+        }
+        next +=
+            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
+      }
+      std::lock_guard lock(mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& t : threads) t.join();
+  const long rss = PeakRssKb(pid);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    return latencies.empty()
+               ? 0.0
+               : 1e3 * latencies[std::min(latencies.size() - 1,
+                                          static_cast<std::size_t>(p * latencies.size()))];
+  };
+  std::printf("load: target %.0f code events/s for %d s over %d connections\n", a.rate, a.seconds,
+              a.connections);
+  std::printf("load: %llu messages ok, %llu errors, %.0f code events/s achieved\n",
+              static_cast<unsigned long long>(ok.load()),
+              static_cast<unsigned long long>(errors.load()), codes.load() / double(a.seconds));
+  std::printf("load: latency p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms\n", pct(0.5),
+              pct(0.99), pct(0.999), latencies.empty() ? 0.0 : 1e3 * latencies.back());
+  std::printf("load: daemon peak RSS %.1f MiB\n", rss / 1024.0);
+  return errors.load() == 0 ? 0 : 1;
+}
+
+double RawSqliteRowsPerSecond(const std::string& dir) {
+  const std::string path = dir + "/raw-baseline.db";
+  std::filesystem::remove(path);
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+               "CREATE TABLE t(id INTEGER PRIMARY KEY, code TEXT, body BLOB);"
+               "CREATE INDEX t_code ON t(code);",
+               nullptr, nullptr, nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO t(code, body) VALUES(?1, ?2)", -1, &st, nullptr);
+  std::mt19937_64 rng(1);
+  const std::string body(200, 'x');
+  auto t0 = Clock::now();
+  const int rows = 1000000;
+  for (int i = 0; i < rows;) {
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    for (int k = 0; k < 1000; ++k, ++i) {
+      const std::string code = "8" + std::to_string(rng() % 10000000000000000000ull);
+      sqlite3_bind_text(st, 1, code.data(), static_cast<int>(code.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_blob(st, 2, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
+      sqlite3_step(st);
+      sqlite3_reset(st);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  const double rate = rows / Since(t0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  return rate;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    auto v = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (k == "--db")
+      a.db = v();
+    else if (k == "--prefill")
+      a.prefill = std::stoull(v());
+    else if (k == "--seconds")
+      a.seconds = std::stoi(v());
+    else if (k == "--rate")
+      a.rate = std::stod(v());
+    else if (k == "--connections")
+      a.connections = std::stoi(v());
+    else if (k == "--institutions")
+      a.institutions = std::stoi(v());
+    else if (k == "--skip-baseline")
+      a.baseline = false;
+    else {
+      std::fprintf(stderr, "unknown argument %s (see the comment at the top of ingest_bench.cc)\n",
+                   k.c_str());
+      return 2;
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  if (int rc = Prefill(a); rc != 0) return rc;
+  if (a.seconds > 0) {
+    if (int rc = Load(a); rc != 0) return rc;
+  }
+  if (a.baseline) {
+    const double raw = RawSqliteRowsPerSecond(std::filesystem::path(a.db).parent_path());
+    std::printf("baseline: raw SQLite insert with a random text index %.0f rows/s\n", raw);
+  }
+  return 0;
+}
