@@ -80,7 +80,11 @@ class DaemonImpl final : public Daemon, public Handler {
 
   bool Init(const DaemonOptions& options, std::string& error) {
     options_ = options;
-    auto l = ledger::Ledger::Open(options.db_path);
+    ledger::OpenOptions open;
+    // Sales read the state of packs received long ago: a larger page cache keeps those reads in
+    // memory as the ledger grows.
+    open.cache_mib = 512;
+    auto l = ledger::Ledger::Open(options.db_path, open);
     if (!l.ok()) {
       error = l.status().message();
       return false;

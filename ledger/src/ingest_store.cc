@@ -24,7 +24,12 @@ struct IngestStore::Impl {
   Status Prepare();
   Status Load();
   // The seq of the pack's latest event, found by comparing identities of key matches.
-  Result<std::optional<std::uint64_t>> PackHead(std::string_view identity, std::uint64_t key);
+  // With `state`, also returns the head event's state from the same read.
+  Result<std::optional<std::uint64_t>> PackHead(std::string_view identity, std::uint64_t key,
+                                                std::string* state = nullptr);
+  // Heads found by PackState since the last commit: the commit links new events to them without
+  // reading the rows again. Cleared by every commit and every (re)load.
+  std::unordered_map<std::string, std::optional<std::uint64_t>> recent_heads;
 };
 
 namespace {
@@ -74,6 +79,7 @@ Status IngestStore::Impl::Prepare() {
 }
 
 Status IngestStore::Impl::Load() {
+  recent_heads.clear();
   // Incremental: only rows past what is already loaded, so Refresh() can call this again after
   // another process (the CLI) wrote to the ledger.
   auto scan = [this](const char* sql, std::uint64_t from, auto&& fn) -> Status {
@@ -123,7 +129,8 @@ Status IngestStore::Impl::Load() {
 }
 
 Result<std::optional<std::uint64_t>> IngestStore::Impl::PackHead(std::string_view identity,
-                                                                 std::uint64_t key) {
+                                                                 std::uint64_t key,
+                                                                 std::string* state) {
   Status err;
   std::optional<std::uint64_t> found;
   packs.Find(key, [&](std::uint64_t seq) {
@@ -134,7 +141,13 @@ Result<std::optional<std::uint64_t>> IngestStore::Impl::PackHead(std::string_vie
       err = row.status();
       return true;
     }
-    if (*row && select_event.Text(0) == identity) match = true;
+    if (*row && select_event.Text(0) == identity) {
+      match = true;
+      if (state != nullptr) {
+        Bytes b = select_event.Blob(3);
+        state->assign(reinterpret_cast<const char*>(b.data()), b.size());
+      }
+    }
     select_event.Reset();
     if (match) found = seq;
     return match;
@@ -177,9 +190,13 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
       it->second = seq;
     }
     if (!prev) {
-      auto head = d.PackHead(e.identity, key);
-      if (!head.ok()) return head.status();
-      prev = *head;
+      if (auto cached = d.recent_heads.find(e.identity); cached != d.recent_heads.end()) {
+        prev = cached->second;
+      } else {
+        auto head = d.PackHead(e.identity, key);
+        if (!head.ok()) return head.status();
+        prev = *head;
+      }
     }
     pack_writes.push_back({key, seq++, prev});
   }
@@ -228,6 +245,7 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
     return Status::Ok();
   };
   auto first = d.ledger->Append(entries, write_indexes);
+  d.recent_heads.clear();
   if (!first.ok()) return first.status();
 
   // Committed: publish the new heads.
@@ -309,20 +327,12 @@ Result<std::optional<std::uint64_t>> IngestStore::FindRow(std::string_view insti
 
 Result<std::optional<std::string>> IngestStore::PackState(std::string_view identity) {
   Impl& d = *impl_;
-  auto head = d.PackHead(identity, IndexKey(identity));
+  std::string state;
+  auto head = d.PackHead(identity, IndexKey(identity), &state);
   if (!head.ok()) return head.status();
+  d.recent_heads[std::string(identity)] = *head;
   if (!*head) return std::optional<std::string>();
-  d.select_event.Bind(1, I64(**head));
-  auto row = d.select_event.Step();
-  if (!row.ok()) return row.status();
-  std::optional<std::string> out;
-  if (*row) {
-    Bytes b = d.select_event.Blob(3);
-    out.emplace(reinterpret_cast<const char*>(b.data()), b.size());
-  }
-  d.select_event.Reset();
-  if (!out) return Status::Corruption("code event " + std::to_string(**head) + " is missing");
-  return out;
+  return std::optional<std::string>(std::move(state));
 }
 
 Result<std::vector<std::uint64_t>> IngestStore::PackHistory(std::string_view identity) {
