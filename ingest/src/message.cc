@@ -209,6 +209,7 @@ bool DecodeMessage(Json message, const PersonHasher& hash_person, DecodedMessage
   Json& rows = (*input)[array];
   out.rows.clear();
   out.raw_rows.clear();
+  out.canonical_rows.clear();
   for (std::size_t i = 0; i < rows.size(); ++i) {
     Json row = std::move(rows[i]);  // the message was digested already; rows move out of it
     const std::string path = std::string("/input/") + array + "/" + std::to_string(i);
@@ -253,6 +254,7 @@ bool DecodeMessage(Json message, const PersonHasher& hash_person, DecodedMessage
       return false;
     }
     out.rows.push_back(std::move(decoded));
+    out.canonical_rows.push_back(CanonicalJson(row));
     out.raw_rows.push_back(std::move(row));
   }
   out.message = std::move(message);
@@ -292,7 +294,7 @@ std::string EncodeRowEntry(const RowEntry& e) {
   }
   out += ",\"opter\":" + str(e.envelope->opter);
   out += ",\"received_ms\":" + std::to_string(e.received_ms);
-  out += ",\"row\":" + CanonicalJson(*e.row);
+  out += ",\"row\":" + *e.row;
   out += ",\"row_index\":" + std::to_string(e.row_index);
   out += ",\"rule_set\":" + str(validator::kRuleSetVersion);
   out += ",\"verdict\":" + str(validator::VerdictName(e.verdict));

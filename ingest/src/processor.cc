@@ -383,7 +383,7 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
     // The ledger entry: the row as received, what the counter was told, and the rule set.
     // Findings are serialised once, for the entry and for the response.
     const std::string findings = CanonicalJson(FindingsJson(j.findings));
-    RowEntry re{&m.envelope, &m.raw_rows[i],      i, sub.received_ms, j.verdict,
+    RowEntry re{&m.envelope, &m.canonical_rows[i], i, sub.received_ms, j.verdict,
                 &findings,   j.no_code_draw_milli};
     bs.entries.push_back({static_cast<std::uint32_t>(ledger::EntryType::kUploadRow),
                           sub.received_ms, inst, EncodeRowEntry(re)});

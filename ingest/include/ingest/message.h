@@ -26,6 +26,9 @@ struct DecodedMessage {
   validator::Interface interface = validator::Interface::kSale;
   Json message;                // as received (floats kept as decimal strings)
   std::vector<Json> raw_rows;  // the rows as received, psn_no replaced by psn_hash
+  // CanonicalJson of each raw row, made while admitting (on a network thread) so the ledger writer
+  // only splices it into the entry.
+  std::vector<std::string> canonical_rows;
   std::vector<validator::Row> rows;
 };
 
@@ -54,7 +57,7 @@ bool DecodeStoredRow(const Json& row, validator::Interface infno, const std::str
 // Canonical ledger entry bytes for one judged row.
 struct RowEntry {
   const Envelope* envelope = nullptr;
-  const Json* row = nullptr;
+  const std::string* row = nullptr;  // CanonicalJson of the row as received
   std::size_t row_index = 0;
   std::int64_t received_ms = 0;
   validator::Verdict verdict = validator::Verdict::kOk;
