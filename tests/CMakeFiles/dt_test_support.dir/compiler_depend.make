@@ -1,2 +1,0 @@
-# Empty compiler generated dependencies file for dt_test_support.
-# This may be replaced when dependencies are built.
