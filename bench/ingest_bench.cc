@@ -34,6 +34,7 @@
 #include "ingest/processor.h"
 #include "ingest/tokens.h"
 #include "ledger/ledger.h"
+#include "raw_sqlite.h"
 #include "workload.h"
 
 namespace {
@@ -292,40 +293,6 @@ int Load(const Args& a) {
   return errors.load() == 0 ? 0 : 1;
 }
 
-double RawSqliteRowsPerSecond(const std::string& dir) {
-  const std::string path = dir + "/raw-baseline.db";
-  std::filesystem::remove(path);
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db,
-               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-               "CREATE TABLE t(id INTEGER PRIMARY KEY, code TEXT, body BLOB);"
-               "CREATE INDEX t_code ON t(code);",
-               nullptr, nullptr, nullptr);
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO t(code, body) VALUES(?1, ?2)", -1, &st, nullptr);
-  std::mt19937_64 rng(1);
-  const std::string body(200, 'x');
-  auto t0 = Clock::now();
-  const int rows = 1000000;
-  for (int i = 0; i < rows;) {
-    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-    for (int k = 0; k < 1000; ++k, ++i) {
-      const std::string code = "8" + std::to_string(rng() % 10000000000000000000ull);
-      sqlite3_bind_text(st, 1, code.data(), static_cast<int>(code.size()), SQLITE_TRANSIENT);
-      sqlite3_bind_blob(st, 2, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
-      sqlite3_step(st);
-      sqlite3_reset(st);
-    }
-    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-  }
-  const double rate = rows / Since(t0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
-  return rate;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -359,7 +326,8 @@ int main(int argc, char** argv) {
     if (int rc = Load(a); rc != 0) return rc;
   }
   if (a.baseline) {
-    const double raw = RawSqliteRowsPerSecond(std::filesystem::path(a.db).parent_path());
+    const double raw = bench::RawSqliteRowsPerSecond(
+        (std::filesystem::path(a.db).parent_path() / "raw-baseline.db").string(), 1000000, 1000);
     std::printf("baseline: raw SQLite insert with a random text index %.0f rows/s\n", raw);
   }
   return 0;

@@ -17,6 +17,7 @@
 
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
+#include "raw_sqlite.h"
 
 namespace {
 
@@ -37,41 +38,6 @@ std::string MakeEntry(std::mt19937_64& rng, std::uint64_t i) {
                 code, static_cast<unsigned long long>(i), static_cast<unsigned long long>(i % 997),
                 static_cast<unsigned long long>(i / 3));
   return buf;
-}
-
-void RawSqliteBaseline(const std::string& path, std::uint64_t rows, std::size_t batch) {
-  std::filesystem::remove(path);
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db,
-               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-               "CREATE TABLE t(id INTEGER PRIMARY KEY, code TEXT, body BLOB);"
-               "CREATE INDEX t_code ON t(code);",
-               nullptr, nullptr, nullptr);
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO t(code, body) VALUES(?1, ?2)", -1, &st, nullptr);
-  std::mt19937_64 rng(7);
-  auto t0 = Clock::now();
-  for (std::uint64_t i = 0; i < rows;) {
-    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-    for (std::size_t k = 0; k < batch && i < rows; ++k, ++i) {
-      std::string body = MakeEntry(rng, i);
-      std::string code = body.substr(11, 20);
-      sqlite3_bind_text(st, 1, code.data(), static_cast<int>(code.size()), SQLITE_TRANSIENT);
-      sqlite3_bind_blob(st, 2, body.data(), static_cast<int>(body.size()), SQLITE_TRANSIENT);
-      sqlite3_step(st);
-      sqlite3_reset(st);
-    }
-    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-  }
-  double s = Seconds(t0, Clock::now());
-  std::printf("raw sqlite (text index, batch %zu, sync=FULL): %llu rows in %.2f s = %.0f rows/s\n",
-              batch, static_cast<unsigned long long>(rows), s, rows / s);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  std::filesystem::remove(path);
-  std::filesystem::remove(path + "-wal");
-  std::filesystem::remove(path + "-shm");
 }
 
 }  // namespace
@@ -102,7 +68,12 @@ int main(int argc, char** argv) {
     }
   }
   std::filesystem::create_directories(dir);
-  if (baseline) RawSqliteBaseline(dir + "/raw.db", std::min<std::uint64_t>(entries, 1000000), 1000);
+  if (baseline) {
+    const std::uint64_t rows = std::min<std::uint64_t>(entries, 1000000);
+    std::printf("raw sqlite (text index, batch 1000, sync=FULL): %llu rows at %.0f rows/s\n",
+                static_cast<unsigned long long>(rows),
+                bench::RawSqliteRowsPerSecond(dir + "/raw.db", rows, 1000));
+  }
 
   const std::string db = dir + "/bench.db";
   for (const auto& f : {db, db + "-wal", db + "-shm", ledger::KeyPathFor(db)})
