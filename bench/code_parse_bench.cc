@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "machine.h"
 #include "validator/code.h"
 
 namespace {
@@ -81,20 +82,6 @@ std::string Malformed(std::mt19937_64& rng) {
   }
 }
 
-// CPU time of this thread: the "one core" figure even when the machine is shared.
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-std::string LoadAverage() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one.empty() ? "unknown" : one + " " + five + " " + fifteen;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,7 +90,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
   std::printf("code_parse_bench\ncommand: %s\n", command.c_str());
   std::printf("machine: %u CPUs, load average %s (at start)\n", std::thread::hardware_concurrency(),
-              LoadAverage().c_str());
+              bench::LoadAverage().c_str());
   const auto total = static_cast<std::uint64_t>(millions * 1e6);
   std::mt19937_64 rng(20250701);
   std::vector<std::string> codes;
@@ -127,13 +114,13 @@ int main(int argc, char** argv) {
   std::uint64_t kinds[5] = {0, 0, 0, 0, 0};
   std::uint64_t checksum = 0;
   const auto start = std::chrono::steady_clock::now();
-  const double cpu_start = ThreadCpuSeconds();
+  const double cpu_start = bench::ThreadCpuSeconds();
   for (std::uint64_t i = 0; i < total; ++i) {
     const validator::ParsedCode p = validator::ParseCode(codes[i & (kDistinct - 1)]);
     ++kinds[static_cast<int>(p.kind)];
     checksum += p.identity.size() + p.position;
   }
-  const double cpu = ThreadCpuSeconds() - cpu_start;
+  const double cpu = bench::ThreadCpuSeconds() - cpu_start;
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "machine.h"
 #include "validator/validator.h"
 
 using namespace validator;
@@ -144,20 +145,6 @@ void Count(const Row& row, const Judgement& j, Tally& t) {
   for (const Finding& f : j.findings) ++t.rules[static_cast<int>(f.rule)];
 }
 
-// CPU time of this thread: the figure is per core even on a busy machine.
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-std::string LoadAverage() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one.empty() ? "unknown" : one + " " + five + " " + fifteen;
-}
-
 // The input states of one row, captured during an untimed replay, so the judge-only passes see
 // exactly what ingest would hand in.
 struct Snapshot {
@@ -197,9 +184,9 @@ void Replay(Workload& w, Context& ctx) {
 // Prepare (ParseCode of every scanned code, distinct identities) alone.
 double ParsePass(const Workload& w) {
   std::size_t sink = 0;
-  const double start = CpuSeconds();
+  const double start = bench::ThreadCpuSeconds();
   for (const Row& row : w.rows) sink += Prepare(row).identities.size();
-  const double t = CpuSeconds() - start;
+  const double t = bench::ThreadCpuSeconds() - start;
   if (sink == 0) std::printf("(no identities)\n");
   return t;
 }
@@ -216,12 +203,12 @@ double HotPass(const Workload& w, Context& ctx, int repeats) {
     const std::size_t e = std::min(w.prepared.size(), b + kBlock);
     double best = 1e300;
     for (int pass = 0; pass <= repeats; ++pass) {
-      const double t = CpuSeconds();
+      const double t = bench::ThreadCpuSeconds();
       for (std::size_t i = b; i < e; ++i) {
         ctx.states = w.snapshots[i].known;
         blocks += Validate(w.prepared[i], w.ref, ctx).verdict == Verdict::kBlock;
       }
-      if (pass > 0) best = std::min(best, CpuSeconds() - t);
+      if (pass > 0) best = std::min(best, bench::ThreadCpuSeconds() - t);
     }
     hot += best;
   }
@@ -232,12 +219,12 @@ double HotPass(const Workload& w, Context& ctx, int repeats) {
 // The validator with cold inputs: rows streamed from memory, mostly cache misses.
 double ColdPass(const Workload& w, Context& ctx) {
   std::size_t blocks = 0;
-  const double start = CpuSeconds();
+  const double start = bench::ThreadCpuSeconds();
   for (std::size_t i = 0; i < w.prepared.size(); ++i) {
     ctx.states = w.snapshots[i].known;
     blocks += Validate(w.prepared[i], w.ref, ctx).verdict == Verdict::kBlock;
   }
-  const double t = CpuSeconds() - start;
+  const double t = bench::ThreadCpuSeconds() - start;
   if (blocks == 0) std::printf("(no blocks)\n");
   return t;
 }
@@ -247,14 +234,14 @@ double ColdPass(const Workload& w, Context& ctx) {
 double IngestPass(const Workload& w, Context& ctx) {
   StateMap states;
   states.reserve(kLots * kPacksPerLot);
-  const double start = CpuSeconds();
+  const double start = bench::ThreadCpuSeconds();
   for (const Row& row : w.rows) {
     const PreparedRow p = Prepare(row);
     const std::vector<KnownState> known = GatherStates(p, states);
     ctx.states = known;
     ApplyUpdates(Validate(p, w.ref, ctx), states);
   }
-  return CpuSeconds() - start;
+  return bench::ThreadCpuSeconds() - start;
 }
 
 template <typename F>
@@ -275,7 +262,7 @@ int main(int argc, char** argv) {
               kRuleSetVersion.data());
   std::printf("command: %s\n", command.c_str());
   std::printf("machine: %u CPUs, load average %s (at start); times are thread CPU time\n",
-              std::thread::hardware_concurrency(), LoadAverage().c_str());
+              std::thread::hardware_concurrency(), bench::LoadAverage().c_str());
 
   std::mt19937 rng(20251101);
   Workload w{MakeRef(), MakeWorkload(rng), {}, {}, {}, 0};
