@@ -983,7 +983,10 @@ class Compiler {
       return false;
     }
     std::string canonical;
-    for (const std::string& token : *tokens) canonical += "/" + EscapePointerToken(token);
+    for (const std::string& token : *tokens) {
+      canonical += '/';
+      canonical += EscapePointerToken(token);
+    }
     pending_refs_.push_back({index, std::move(canonical), *tokens});
     return true;
   }
