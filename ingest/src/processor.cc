@@ -6,6 +6,7 @@
 #include "embedded.h"
 #include "ingest/json_schema.h"
 #include "ingest/refdata_json.h"
+#include "ingest/row_facts.h"
 #include "validator/validator.h"
 
 namespace ingest {
@@ -395,6 +396,7 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
     for (const auto& u : j.updates) {
       bs.writes.code_events.push_back({u.identity, row.entry_index, u.state.Encode()});
     }
+    bs.writes.facts.push_back(MakeRowFact(prepared, j, *refdata));
     if (j.no_code_draw_milli != 0) {
       std::int64_t current = balance.value_or(0);
       if (!balance) {

@@ -19,7 +19,7 @@ struct IngestStore::Impl {
   std::vector<std::string> uploaders;  // sorted
 
   sql::Stmt insert_message, insert_row, insert_event, upsert_balance, insert_uploader,
-      insert_refdata, select_message, select_row, select_event, select_balance;
+      insert_refdata, insert_fact, select_message, select_row, select_event, select_balance;
 
   Status Prepare();
   Status Load();
@@ -65,6 +65,11 @@ Status IngestStore::Impl::Prepare() {
       db, insert_uploader, "INSERT OR IGNORE INTO receipt_uploaders(institution) VALUES(?1)"));
   LEDGER_RETURN_IF_ERROR(
       PrepareInto(db, insert_refdata, "INSERT INTO refdata_entries(entry) VALUES(?1)"));
+  LEDGER_RETURN_IF_ERROR(PrepareInto(
+      db, insert_fact,
+      "INSERT INTO row_facts(entry, institution, month, time, infno, verdict, settle, coverage, "
+      "boxes_milli, amount_fen, codes, drug, psn_hash, target_entry, rules) VALUES(?1, ?2, ?3, ?4, "
+      "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
   LEDGER_RETURN_IF_ERROR(PrepareInto(
       db, select_message,
       "SELECT institution, msgid, digest, response FROM ingest_messages WHERE seq = ?1"));
@@ -241,6 +246,28 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
     }
     for (std::uint64_t entry : w.refdata_entries) {
       LEDGER_RETURN_IF_ERROR(d.insert_refdata.Bind(1, I64(entry)).Run());
+    }
+    for (const RowFact& f : w.facts) {
+      d.insert_fact.Bind(1, I64(f.entry))
+          .Bind(2, f.institution)
+          .Bind(3, std::int64_t{f.month})
+          .Bind(4, f.time)
+          .Bind(5, std::int64_t{f.infno})
+          .Bind(6, std::int64_t{f.verdict})
+          .Bind(7, std::int64_t{f.settle})
+          .Bind(8, static_cast<std::int64_t>(f.coverage))
+          .Bind(9, f.boxes_milli)
+          .Bind(10, f.amount_fen)
+          .Bind(11, std::int64_t{f.codes})
+          .Bind(12, f.drug)
+          .Bind(13, f.psn_hash);
+      if (f.target_entry) {
+        d.insert_fact.Bind(14, I64(*f.target_entry));
+      } else {
+        d.insert_fact.BindNull(14);
+      }
+      d.insert_fact.Bind(15, f.rules);
+      LEDGER_RETURN_IF_ERROR(d.insert_fact.Run());
     }
     return Status::Ok();
   };

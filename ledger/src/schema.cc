@@ -98,7 +98,35 @@ CREATE TRIGGER code_events_no_update BEFORE UPDATE ON code_events
   BEGIN SELECT RAISE(ABORT, 'code events are append-only'); END;
 )sql";
 
-const char* const kMigrations[] = {kV1, kV2};
+// Version 3: one row of facts per upload row, derived by ingest when it judged the row (see
+// ledger::RowFact), so regulators' reports aggregate compact columns instead of re-reading JSON.
+// Like every ingest table it is an index: the hashed entries remain the record.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE row_facts(
+  entry        INTEGER PRIMARY KEY,  -- ledger entry index of the row
+  institution  TEXT NOT NULL,
+  month        INTEGER NOT NULL,     -- YYYYMM of the row's business time (sale / receipt time)
+  time         INTEGER NOT NULL,     -- business time, civil seconds (validator::CivilSeconds)
+  infno        INTEGER NOT NULL,     -- 3501..3507
+  verdict      INTEGER NOT NULL,     -- 0 ok, 1 warn, 2 block
+  settle       INTEGER NOT NULL,     -- validator::SettlementType
+  coverage     INTEGER NOT NULL,     -- ledger::CoverageClass
+  boxes_milli  INTEGER NOT NULL,
+  amount_fen   INTEGER NOT NULL,
+  codes        INTEGER NOT NULL,     -- codes scanned on the row
+  drug         TEXT NOT NULL,        -- med_list_codg
+  psn_hash     TEXT NOT NULL,        -- keyed hash of psn_no ("" if none)
+  target_entry INTEGER,              -- 3507: the voided row's entry; 3506: the returned sale's
+  rules        TEXT NOT NULL         -- rule ids of the findings, comma-separated
+);
+CREATE INDEX row_facts_month ON row_facts(month, institution);
+CREATE TRIGGER row_facts_no_update BEFORE UPDATE ON row_facts
+  BEGIN SELECT RAISE(ABORT, 'row facts are append-only'); END;
+CREATE TRIGGER row_facts_no_delete BEFORE DELETE ON row_facts
+  BEGIN SELECT RAISE(ABORT, 'row facts are append-only'); END;
+)sql";
+
+const char* const kMigrations[] = {kV1, kV2, kV3};
 
 }  // namespace
 

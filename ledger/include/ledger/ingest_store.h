@@ -57,6 +57,34 @@ struct TokenRecord {
   bool revoked = false;
 };
 
+// How a row counts in the coverage report (docs/reports.md).
+enum class CoverageClass : int {
+  kNotApplicable = 0,  // not a sale/return, or judged unreadable
+  kCoded = 1,          // code required and a valid code scanned
+  kMissing = 2,        // code required and none (or no valid one) scanned
+  kExempt = 3,         // no code required (policy calendar, drug class, ...)
+  kNoCodeStock = 4,    // drawn from the declared 无码库 balance
+};
+
+// Compact per-row facts for reports and suspect building, written with the row's entry.
+struct RowFact {
+  std::uint64_t entry = 0;
+  std::string institution;
+  int month = 0;          // YYYYMM of the business time
+  std::int64_t time = 0;  // business time, civil seconds
+  int infno = 0;          // 3501..3507
+  int verdict = 0;        // 0 ok, 1 warn, 2 block
+  int settle = 0;         // validator::SettlementType as int
+  CoverageClass coverage = CoverageClass::kNotApplicable;
+  std::int64_t boxes_milli = 0;
+  std::int64_t amount_fen = 0;
+  int codes = 0;
+  std::string drug;
+  std::string psn_hash;
+  std::optional<std::uint64_t> target_entry;
+  std::string rules;  // comma-separated rule ids
+};
+
 // Everything one group commit writes besides the entries.
 struct IngestWrites {
   std::vector<MessageRecord> messages;
@@ -65,9 +93,10 @@ struct IngestWrites {
   std::vector<BalanceChange> balances;
   std::vector<std::string> receipt_uploaders;  // institutions seen uploading receipts (3503)
   std::vector<std::uint64_t> refdata_entries;  // entry indexes holding reference data
+  std::vector<RowFact> facts;
   bool empty() const {
     return messages.empty() && rows.empty() && code_events.empty() && balances.empty() &&
-           receipt_uploaders.empty() && refdata_entries.empty();
+           receipt_uploaders.empty() && refdata_entries.empty() && facts.empty();
   }
 };
 
