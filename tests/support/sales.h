@@ -1,0 +1,26 @@
+// Upload messages for tests that drive the daemon: 3505 sales of 阿卡波糖片 (product 8100001 of
+// schemas/examples/refdata.example.json) with fresh codes, msgids and fixmedins_bchnos.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace testsupport {
+
+// A fresh 20-digit 码上放心 code of product 8100001, unique within this process.
+std::string NextSaleCode();
+// `prefix` followed by a number unique within this process.
+std::string UniqueId(const std::string& prefix);
+
+// A 3505 sale from `institution` with one row per entry of `bchnos`: a self-paid whole-pack sale
+// of one box with a fresh code.
+nlohmann::json SaleMessage(const std::string& msgid, const std::vector<std::string>& bchnos,
+                           const std::string& institution);
+// A sale of `rows` rows with a fresh msgid and fresh bchnos.
+nlohmann::json FreshSale(std::size_t rows, const std::string& institution);
+
+// The fixmedins_bchno of every row of a 3505 message, in order.
+std::vector<std::string> SaleBchnos(const nlohmann::json& message);
+
+}  // namespace testsupport
