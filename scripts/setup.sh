@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev libssl-dev nlohmann-json3-dev
   libboost-dev libboost-system-dev catch2 libcli11-dev clang-format sqlite3 python3-cryptography
-  json-schema-test-suite libtest-json-schema-acceptance-perl openssl curl ccache)
+  json-schema-test-suite libtest-json-schema-acceptance-perl openssl curl ccache libjemalloc-dev
+  chromium chromium-driver python3-selenium fonts-noto-cjk)
 
 missing=()
 for p in "${packages[@]}"; do

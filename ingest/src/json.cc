@@ -64,11 +64,14 @@ class Builder : public nlohmann::json_sax<Json> {
       parent.push_back(std::move(v));
       return &parent.back();
     }
-    if (parent.contains(key_)) {
+    // One map look-up: emplace refuses a key that is already there.
+    auto& members = parent.get_ref<Json::object_t&>();
+    auto [it, inserted] = members.emplace(key_, std::move(v));
+    if (!inserted) {
       Fail("duplicate key '" + key_ + "'");
       return nullptr;
     }
-    return &(parent[key_] = std::move(v));
+    return &it->second;
   }
   bool Put(Json v) { return Slot(std::move(v)) != nullptr; }
   bool Open(Json v) {
@@ -114,6 +117,47 @@ std::optional<Json> ParseJson(std::string_view text, std::string& error,
 std::string CanonicalJson(const Json& value) {
   // nlohmann's object type is a std::map: keys come out sorted; dump(-1) adds no whitespace.
   return value.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::strict);
+}
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t run = 0;  // start of the pending unescaped run
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+    }
+  }
+  out.append(text.substr(run));
+  out.push_back('"');
 }
 
 }  // namespace ingest

@@ -211,7 +211,7 @@ bool DecodeMessage(Json message, const PersonHasher& hash_person, DecodedMessage
   out.raw_rows.clear();
   out.canonical_rows.clear();
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    Json row = std::move(rows[i]);  // the message was digested already; rows move out of it
+    Json row = std::move(rows[i]);  // rows move out; MessageDigest covers them canonically
     const std::string path = std::string("/input/") + array + "/" + std::to_string(i);
     if (!row.is_object()) {
       error = {400, path, "must be an object"};
@@ -257,7 +257,9 @@ bool DecodeMessage(Json message, const PersonHasher& hash_person, DecodedMessage
     out.canonical_rows.push_back(CanonicalJson(row));
     out.raw_rows.push_back(std::move(row));
   }
-  out.message = std::move(message);
+  // What is left once the rows moved out: the envelope (and any other member of input).
+  input->erase(array);
+  out.canonical_rest = CanonicalJson(message);
   return true;
 }
 
@@ -280,25 +282,84 @@ Json FindingsJson(const std::vector<validator::Finding>& findings) {
   return out;
 }
 
+ledger::Hash MessageDigest(const DecodedMessage& m) {
+  std::string text = m.canonical_rest;
+  text += '\x1e';
+  text += RowArrayName(m.interface);
+  for (const std::string& row : m.canonical_rows) {
+    text += '\x1e';
+    text += row;
+  }
+  return ledger::Sha256(ledger::AsBytes(text));
+}
+
+std::string FindingsText(const std::vector<validator::Finding>& findings) {
+  // Written by hand in CanonicalJson's key order (code, identity, message, message_en,
+  // prior_entry, prior_institution, prior_time, rule, severity); a test holds it equal to
+  // CanonicalJson(FindingsJson(findings)).
+  if (findings.empty()) return "[]";
+  std::string out = "[";
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    const validator::Finding& f = findings[i];
+    out += i == 0 ? "{" : ",{";
+    if (!f.code.empty()) {
+      out += "\"code\":";
+      AppendJsonString(out, f.code);
+      out += ',';
+    }
+    if (!f.identity.empty()) {
+      out += "\"identity\":";
+      AppendJsonString(out, f.identity);
+      out += ',';
+    }
+    out += "\"message\":";
+    AppendJsonString(out, f.message_zh);
+    out += ",\"message_en\":";
+    AppendJsonString(out, f.message_en);
+    if (!f.prior_institution.empty()) {
+      out += ",\"prior_entry\":" + std::to_string(f.prior_entry);
+      out += ",\"prior_institution\":";
+      AppendJsonString(out, f.prior_institution);
+      out += ",\"prior_time\":";
+      AppendJsonString(out, validator::FormatCivilTime(f.prior_time));
+    }
+    out += ",\"rule\":";
+    AppendJsonString(out, validator::RuleName(f.rule));
+    out += ",\"severity\":";
+    AppendJsonString(out, validator::SeverityName(f.severity));
+    out += '}';
+  }
+  out += ']';
+  return out;
+}
+
 std::string EncodeRowEntry(const RowEntry& e) {
   // Written member by member in sorted key order (the canonical form), so the row, the largest
-  // part, is serialised in place instead of copied into a temporary object first.
-  auto str = [](std::string_view s) { return CanonicalJson(Json(s)); };
-  std::string out = "{\"findings\":";
+  // part, is spliced in as already-canonical text instead of being serialised again.
+  std::string out;
+  out.reserve(e.row->size() + e.findings->size() + 256);
+  out += "{\"findings\":";
   out += *e.findings;
-  out += ",\"fixmedins_code\":" + str(e.envelope->fixmedins_code);
-  out += ",\"infno\":" + str(e.envelope->infno);
-  out += ",\"kind\":\"upload_row\",\"msgid\":" + str(e.envelope->msgid);
+  out += ",\"fixmedins_code\":";
+  AppendJsonString(out, e.envelope->fixmedins_code);
+  out += ",\"infno\":";
+  AppendJsonString(out, e.envelope->infno);
+  out += ",\"kind\":\"upload_row\",\"msgid\":";
+  AppendJsonString(out, e.envelope->msgid);
   if (e.no_code_draw_milli != 0) {
     out += ",\"no_code_draw_milli\":" + std::to_string(e.no_code_draw_milli);
   }
-  out += ",\"opter\":" + str(e.envelope->opter);
+  out += ",\"opter\":";
+  AppendJsonString(out, e.envelope->opter);
   out += ",\"received_ms\":" + std::to_string(e.received_ms);
-  out += ",\"row\":" + *e.row;
+  out += ",\"row\":";
+  out += *e.row;
   out += ",\"row_index\":" + std::to_string(e.row_index);
-  out += ",\"rule_set\":" + str(validator::kRuleSetVersion);
-  out += ",\"verdict\":" + str(validator::VerdictName(e.verdict));
-  out += "}";
+  out += ",\"rule_set\":";
+  AppendJsonString(out, validator::kRuleSetVersion);
+  out += ",\"verdict\":";
+  AppendJsonString(out, validator::VerdictName(e.verdict));
+  out += '}';
   return out;
 }
 

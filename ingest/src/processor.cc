@@ -209,7 +209,6 @@ bool Processor::Admit(std::string_view body, std::int64_t received_ms, Submissio
     rejected = ErrorOutcome(400, -1, err->ToString());
     return false;
   }
-  out.digest = ledger::Sha256(ledger::AsBytes(CanonicalJson(*json)));
   out.received_ms = received_ms;
   DecodeError derr;
   if (!DecodeMessage(
@@ -218,6 +217,7 @@ bool Processor::Admit(std::string_view body, std::int64_t received_ms, Submissio
     rejected = ErrorOutcome(derr.http_status, -1, derr.ToString());
     return false;
   }
+  out.digest = MessageDigest(out.message);
   if (out.message.rows.size() > d.options.max_rows_per_message) {
     rejected =
         ErrorOutcome(413, -1,
@@ -383,7 +383,7 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
 
     // The ledger entry: the row as received, what the counter was told, and the rule set.
     // Findings are serialised once, for the entry and for the response.
-    const std::string findings = CanonicalJson(FindingsJson(j.findings));
+    const std::string findings = FindingsText(j.findings);
     RowEntry re{&m.envelope, &m.canonical_rows[i], i, sub.received_ms, j.verdict,
                 &findings,   j.no_code_draw_milli};
     bs.entries.push_back({static_cast<std::uint32_t>(ledger::EntryType::kUploadRow),
@@ -396,6 +396,7 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
     for (const auto& u : j.updates) {
       bs.writes.code_events.push_back({u.identity, row.entry_index, u.state.Encode()});
     }
+    AppendUnchangedEvents(prepared, j, known, bs.writes.code_events);  // for pack histories
     bs.writes.facts.push_back(MakeRowFact(prepared, j, *refdata));
     if (j.no_code_draw_milli != 0) {
       std::int64_t current = balance.value_or(0);
@@ -417,8 +418,8 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
     rows_out += i == 0 ? "{\"findings\":" : ",{\"findings\":";
     rows_out += findings;
     rows_out += ",\"fixmedins_bchno\":";
-    rows_out += CanonicalJson(
-        Json(row.infno == validator::Interface::kVoid ? row.target_bchno : row.fixmedins_bchno));
+    AppendJsonString(rows_out, row.infno == validator::Interface::kVoid ? row.target_bchno
+                                                                        : row.fixmedins_bchno);
     rows_out += ",\"ledger_index\":" + std::to_string(row.entry_index);
     rows_out += ",\"verdict\":\"";
     rows_out += validator::VerdictName(j.verdict);
@@ -442,6 +443,14 @@ std::vector<Outcome> Processor::ProcessBatch(std::vector<Submission>& batch) {
   BatchState bs;
   std::vector<Outcome> outcomes(batch.size());
   std::vector<bool> recorded(batch.size(), false);
+  if (auto st = d.store->BeginReads(); !st.ok()) {
+    Outcome fail = ErrorOutcome(503, -1, "ledger unavailable: " + st.message());
+    return std::vector<Outcome>(batch.size(), fail);
+  }
+  struct EndReads {
+    ledger::IngestStore& store;
+    ~EndReads() { store.EndReads(); }
+  } end_reads{*d.store};
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const std::size_t entries_before = bs.entries.size();
     auto o = d.ProcessOne(batch[i], i, bs, outcomes);

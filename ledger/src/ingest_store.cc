@@ -17,9 +17,11 @@ struct IngestStore::Impl {
   std::uint64_t next_message_seq = 1, next_event_seq = 1, next_row_entry = 0;
   std::uint64_t message_count = 0, row_count = 0, pack_count = 0, event_count = 0;
   std::vector<std::string> uploaders;  // sorted
+  // Every 无码库 balance (institution \x1f drug -> milli): a small table read on every row.
+  std::unordered_map<std::string, std::int64_t> balances;
 
   sql::Stmt insert_message, insert_row, insert_event, upsert_balance, insert_uploader,
-      insert_refdata, insert_fact, select_message, select_row, select_event, select_balance;
+      insert_refdata, insert_fact, select_message, select_row, select_event;
 
   Status Prepare();
   Status Load();
@@ -30,6 +32,7 @@ struct IngestStore::Impl {
   // Heads found by PackState since the last commit: the commit links new events to them without
   // reading the rows again. Cleared by every commit and every (re)load.
   std::unordered_map<std::string, std::optional<std::uint64_t>> recent_heads;
+  bool reads_open = false;
 };
 
 namespace {
@@ -43,6 +46,14 @@ Status PrepareInto(sqlite3* db, sql::Stmt& out, const char* text) {
 
 std::int64_t I64(std::uint64_t v) {
   return static_cast<std::int64_t>(v);
+}
+
+std::string BalanceKey(std::string_view institution, std::string_view drug) {
+  std::string k;
+  k.reserve(institution.size() + drug.size() + 1);
+  k.append(institution).push_back('\x1f');
+  k.append(drug);
+  return k;
 }
 
 }  // namespace
@@ -77,9 +88,6 @@ Status IngestStore::Impl::Prepare() {
       PrepareInto(db, select_row, "SELECT institution, bchno FROM ingest_rows WHERE entry = ?1"));
   LEDGER_RETURN_IF_ERROR(PrepareInto(
       db, select_event, "SELECT identity, prev, entry, state FROM code_events WHERE seq = ?1"));
-  LEDGER_RETURN_IF_ERROR(
-      PrepareInto(db, select_balance,
-                  "SELECT milli FROM no_code_balance WHERE institution = ?1 AND drug = ?2"));
   return Status::Ok();
 }
 
@@ -130,6 +138,10 @@ Status IngestStore::Impl::Load() {
   LEDGER_RETURN_IF_ERROR(
       scan("SELECT institution FROM receipt_uploaders WHERE ?1 = ?1 ORDER BY institution", 0,
            [this](const sql::Stmt& st) { uploaders.emplace_back(st.Text(0)); }));
+  balances.clear();
+  LEDGER_RETURN_IF_ERROR(scan(
+      "SELECT institution, drug, milli FROM no_code_balance WHERE ?1 = ?1", 0,
+      [this](const sql::Stmt& st) { balances[BalanceKey(st.Text(0), st.Text(1))] = st.Int(2); }));
   return Status::Ok();
 }
 
@@ -171,6 +183,20 @@ Result<std::unique_ptr<IngestStore>> IngestStore::Open(Ledger& ledger) {
   LEDGER_RETURN_IF_ERROR(impl->Prepare());
   LEDGER_RETURN_IF_ERROR(impl->Load());
   return std::unique_ptr<IngestStore>(new IngestStore(std::move(impl)));
+}
+
+Status IngestStore::BeginReads() {
+  if (impl_->reads_open) return Status::Ok();
+  LEDGER_RETURN_IF_ERROR(sql::Exec(impl_->db, "BEGIN"));
+  impl_->reads_open = true;
+  return Status::Ok();
+}
+
+void IngestStore::EndReads() {
+  if (!impl_->reads_open) return;
+  impl_->reads_open = false;
+  // A read-only transaction: ending it cannot lose anything; on failure roll back to be sure.
+  if (!sql::Exec(impl_->db, "COMMIT").ok()) (void)sql::Exec(impl_->db, "ROLLBACK");
 }
 
 Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
@@ -241,6 +267,8 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
       d.upsert_balance.Bind(1, b.institution).Bind(2, b.drug).Bind(3, b.milli);
       LEDGER_RETURN_IF_ERROR(d.upsert_balance.Run());
     }
+    for (const BalanceChange& b : w.balances)
+      d.balances[BalanceKey(b.institution, b.drug)] = b.milli;
     for (const std::string& inst : w.receipt_uploaders) {
       LEDGER_RETURN_IF_ERROR(d.insert_uploader.Bind(1, inst).Run());
     }
@@ -271,6 +299,7 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
     }
     return Status::Ok();
   };
+  EndReads();  // Append takes the write lock in its own transaction
   auto first = d.ledger->Append(entries, write_indexes);
   d.recent_heads.clear();
   if (!first.ok()) return first.status();
@@ -387,14 +416,10 @@ Result<std::vector<std::uint64_t>> IngestStore::PackHistory(std::string_view ide
 
 Result<std::optional<std::int64_t>> IngestStore::Balance(std::string_view institution,
                                                          std::string_view drug) {
-  Impl& d = *impl_;
-  d.select_balance.Bind(1, institution).Bind(2, drug);
-  auto row = d.select_balance.Step();
-  if (!row.ok()) return row.status();
-  std::optional<std::int64_t> out;
-  if (*row) out = d.select_balance.Int(0);
-  d.select_balance.Reset();
-  return out;
+  const auto& b = impl_->balances;
+  auto it = b.find(BalanceKey(institution, drug));
+  if (it == b.end()) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(it->second);
 }
 
 bool IngestStore::UploadsReceipts(std::string_view institution) const {

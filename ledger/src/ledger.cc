@@ -228,6 +228,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& db_path, const O
   impl->db = std::move(*db);
   sqlite3* raw = impl->db.get();
   Status st = schema::Configure(raw, opts.read_only, opts.cache_mib, opts.mmap_mib);
+  if (st.ok() && !opts.auto_checkpoint) st = sql::Exec(raw, "PRAGMA wal_autocheckpoint=0");
   if (st.ok()) {
     auto version = schema::Version(raw);
     if (!version.ok()) {

@@ -25,4 +25,9 @@ std::optional<Json> ParseJson(std::string_view text, std::string& error,
 // `value` is a programming error and is written as its shortest decimal string).
 std::string CanonicalJson(const Json& value);
 
+// Appends `text` (valid UTF-8) as a JSON string exactly as CanonicalJson writes it: quotes,
+// backslash and control characters escaped, everything else verbatim. For hot paths that write
+// JSON by hand instead of building a Json value first.
+void AppendJsonString(std::string& out, std::string_view text);
+
 }  // namespace ingest

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ingest/json.h"
+#include "ledger/hash.h"
 #include "validator/findings.h"
 #include "validator/row.h"
 
@@ -24,7 +25,9 @@ struct Envelope {
 struct DecodedMessage {
   Envelope envelope;
   validator::Interface interface = validator::Interface::kSale;
-  Json message;                // as received (floats kept as decimal strings)
+  // CanonicalJson of the message without its row array (the envelope): with canonical_rows, what
+  // MessageDigest covers.
+  std::string canonical_rest;
   std::vector<Json> raw_rows;  // the rows as received, psn_no replaced by psn_hash
   // CanonicalJson of each raw row, made while admitting (on a network thread) so the ledger writer
   // only splices it into the entry.
@@ -66,5 +69,12 @@ struct RowEntry {
 };
 std::string EncodeRowEntry(const RowEntry& e);
 Json FindingsJson(const std::vector<validator::Finding>& findings);
+// CanonicalJson(FindingsJson(findings)), written directly (the writer's hot path).
+std::string FindingsText(const std::vector<validator::Finding>& findings);
+
+// Identifies a message's content for idempotency (same msgid + other content = 409): SHA-256 over
+// the canonical envelope, the row array's name and each canonical row, separated by 0x1E. Equal
+// for any two encodings of the same JSON content.
+ledger::Hash MessageDigest(const DecodedMessage& m);
 
 }  // namespace ingest

@@ -115,6 +115,11 @@ class IngestStore {
   // the caller used in `writes`. In-memory heads change only after the commit succeeded.
   Result<std::uint64_t> Commit(std::span<const EntryInput> entries, const IngestWrites& writes);
 
+  // Groups the look-ups of one batch in a single read transaction, so they take the database's
+  // shared lock once instead of once per statement. Ended by Commit() or EndReads().
+  Status BeginReads();
+  void EndReads();
+
   Result<std::optional<MessageRecord>> FindMessage(std::string_view institution,
                                                    std::string_view msgid);
   Result<std::optional<std::uint64_t>> FindRow(std::string_view institution,

@@ -26,6 +26,7 @@ enum class EntryType : std::uint32_t {
   kUploadRow = 1,   // one validated row of a terminal upload (ingest)
   kRefData = 2,     // reference data: catalogue, institutions, policy calendar, tokens' public info
   kCaseAction = 3,  // a regulator's action on a suspect case
+  kAudit = 4,       // a regulator's query: who, what, when (ingest/src/regulator_api.cc)
 };
 
 struct EntryInput {
@@ -62,6 +63,9 @@ struct OpenOptions {
   int mmap_mib = 0;
   // Load the signing key (needed only for SignCheckpoint).
   bool load_signer = true;
+  // Let SQLite checkpoint the WAL inside commits (its default). A writer that runs a
+  // WalCheckpointer beside it turns this off so commits never include that copy.
+  bool auto_checkpoint = true;
 };
 
 struct InitOptions {
