@@ -26,5 +26,10 @@ void RegisterLedgerCommands(CLI::App& app, int& exit_code);
 void RegisterIngestCommands(CLI::App& app, int& exit_code);
 void RegisterServeCommand(CLI::App& app, int& exit_code);
 void RegisterUploadCommand(CLI::App& app, int& exit_code);
+void RegisterRegulatorCommands(CLI::App& app, int& exit_code);
+void RegisterSimulateCommand(CLI::App& app, int& exit_code);
+void RegisterDemoCommand(CLI::App& app, int& exit_code);
+void RegisterSuspectCommands(CLI::App& app, int& exit_code);
+void RegisterBackupCommand(CLI::App& app, int& exit_code);
 
 }  // namespace cli

@@ -13,6 +13,11 @@ int main(int argc, char** argv) {
   cli::RegisterIngestCommands(app, exit_code);
   cli::RegisterServeCommand(app, exit_code);
   cli::RegisterUploadCommand(app, exit_code);
+  cli::RegisterRegulatorCommands(app, exit_code);
+  cli::RegisterSimulateCommand(app, exit_code);
+  cli::RegisterDemoCommand(app, exit_code);
+  cli::RegisterSuspectCommands(app, exit_code);
+  cli::RegisterBackupCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

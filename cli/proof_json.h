@@ -1,19 +1,15 @@
-// The proof JSON form printed by 'prove' and checked by 'verify-proof' (docs/ledger-format.md §6).
+// The 'verify-proof' subcommand. The proof JSON form itself lives in ingest/proof_json.h (shared
+// with the regulators' code histories).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
-#include <vector>
 
-#include "ledger/hash.h"
+#include "ingest/proof_json.h"
 
 namespace cli {
 
-nlohmann::json InclusionProofJson(std::uint64_t index, std::uint64_t tree_size,
-                                  const ledger::Hash& leaf_hash,
-                                  const std::vector<ledger::Hash>& hashes);
-nlohmann::json ConsistencyProofJson(std::uint64_t old_size, std::uint64_t new_size,
-                                    const std::vector<ledger::Hash>& hashes);
+using ingest::ConsistencyProofJson;
+using ingest::InclusionProofJson;
 
 // The 'verify-proof' subcommand: returns the exit code.
 int RunVerifyProof(const std::string& key_text, const std::string& checkpoint_file,

@@ -6,11 +6,15 @@
 #include <thread>
 #include <unordered_map>
 
+#include "console_assets.h"
 #include "ingest/processor.h"
 #include "ingest/tokens.h"
 #include "ledger/ingest_store.h"
 #include "ledger/ledger.h"
+#include "ledger/regulator_store.h"
+#include "ledger/wal_checkpointer.h"
 #include "metrics.h"
+#include "regulator_service.h"
 
 namespace ingest {
 
@@ -74,6 +78,12 @@ struct Job {
   Responder respond;
 };
 
+// A regulator query's audit entry, to be committed by the writer before the query is answered.
+struct AuditJob {
+  ledger::EntryInput entry;
+  std::function<void(bool)> done;
+};
+
 class DaemonImpl final : public Daemon, public Handler {
  public:
   ~DaemonImpl() override { Stop(); }
@@ -84,18 +94,27 @@ class DaemonImpl final : public Daemon, public Handler {
     // Sales read the state of packs received long ago: a larger page cache keeps those reads in
     // memory as the ledger grows.
     open.cache_mib = 512;
+    // The WAL is copied back by checkpointer_ on its own thread, never inside a group commit.
+    open.auto_checkpoint = false;
     auto l = ledger::Ledger::Open(options.db_path, open);
     if (!l.ok()) {
       error = l.status().message();
       return false;
     }
     ledger_ = std::move(*l);
+    auto checkpointer = ledger::WalCheckpointer::Start(options.db_path);
+    if (!checkpointer.ok()) {
+      error = checkpointer.status().message();
+      return false;
+    }
+    checkpointer_ = std::move(*checkpointer);
     auto p = Processor::Open(*ledger_, options.db_path);
     if (!p.ok()) {
       error = p.status().message();
       return false;
     }
     processor_ = std::move(*p);
+    if (!StartRegulators(error)) return false;
     if (auto st = RefreshTokens(); !st.ok()) {
       error = st.message();
       return false;
@@ -114,6 +133,7 @@ class DaemonImpl final : public Daemon, public Handler {
   void Stop() override {
     std::call_once(stop_once_, [this] {
       if (server_) server_->Stop(options_.drain_grace);  // answers everything already read
+      if (regulators_) regulators_->Stop();  // their audit entries are still committed below
       {
         std::lock_guard lock(mu_);
         stopping_ = true;
@@ -121,7 +141,9 @@ class DaemonImpl final : public Daemon, public Handler {
       cv_.notify_all();
       if (writer_.joinable()) writer_.join();
       server_.reset();
+      audit_store_.reset();
       processor_.reset();
+      checkpointer_.reset();
       ledger_.reset();
     });
   }
@@ -132,6 +154,10 @@ class DaemonImpl final : public Daemon, public Handler {
       respond(std::move(r));
     };
     const std::string path = req.target.substr(0, req.target.find('?'));
+    if (regulators_->Owns(path)) {
+      auto who = tokens_.Find(req.Header("authorization").value_or(""));
+      return regulators_->Submit(std::move(req), std::move(who), std::move(counted));
+    }
     if (path == "/v1/upload") {
       if (req.method != "POST") return counted(Error(405, "use POST for /v1/upload"));
       return Upload(std::move(req), std::move(counted));
@@ -140,6 +166,7 @@ class DaemonImpl final : public Daemon, public Handler {
       return counted(JsonResponse(200, "{\"status\":\"ok\",\"ledger_entries\":" +
                                            std::to_string(ledger_size_.load()) + "}"));
     }
+    if (IsConsolePath(path)) return counted(ConsoleAsset(req.method, path));
     if (path == "/metrics" && req.method == "GET") {
       HttpResponse r;
       r.content_type = "text/plain; version=0.0.4";
@@ -185,12 +212,17 @@ class DaemonImpl final : public Daemon, public Handler {
     std::uint64_t checkpointed_size = ledger_->size();
     std::vector<Job> jobs;
     std::vector<Submission> batch;
+    std::vector<AuditJob> audits;
     while (true) {
       {
         std::unique_lock lock(mu_);
         cv_.wait_for(lock, std::chrono::milliseconds(200),
-                     [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty() && stopping_) break;
+                     [this] { return stopping_ || !queue_.empty() || !audits_.empty(); });
+        if (queue_.empty() && audits_.empty() && stopping_) {
+          writer_done_ = true;  // later audits are refused (503), never left unanswered
+          break;
+        }
+        audits.swap(audits_);
         while (!queue_.empty() && jobs.size() < options_.max_batch) {
           jobs.push_back(std::move(queue_.front()));
           queue_.pop_front();
@@ -216,6 +248,7 @@ class DaemonImpl final : public Daemon, public Handler {
         }
         jobs.clear();
       }
+      if (!audits.empty()) CommitAudits(audits);
       const auto now = Clock::now();
       if (options_.checkpoint_interval.count() > 0 &&
           now - last_checkpoint >= options_.checkpoint_interval &&
@@ -245,6 +278,57 @@ class DaemonImpl final : public Daemon, public Handler {
     }
   }
 
+  // The regulator API (ingest/src/regulator_service.h): its reader thread, and its audit entries
+  // committed here on the writer thread.
+  bool StartRegulators(std::string& error) {
+    auto store = ledger::RegulatorStore::Open(*ledger_);
+    if (!store.ok()) {
+      error = store.status().message();
+      return false;
+    }
+    audit_store_ = std::move(*store);
+    RegulatorServiceOptions ro;
+    ro.db_path = options_.db_path;
+    regulators_ = RegulatorService::Start(
+        ro,
+        [this](ledger::EntryInput e, std::function<void(bool)> done) {
+          std::unique_lock lock(mu_);
+          if (writer_done_) {
+            lock.unlock();
+            return done(false);
+          }
+          audits_.push_back({std::move(e), std::move(done)});
+          lock.unlock();
+          cv_.notify_one();
+        },
+        error);
+    // More routes (suspect cases) are added here: regulators_->api().Add({...}).
+    return regulators_ != nullptr;
+  }
+
+  // One transaction for the audit entries gathered since the last; each query is answered after.
+  void CommitAudits(std::vector<AuditJob>& audits) {
+    std::vector<ledger::EntryInput> entries;
+    entries.reserve(audits.size());
+    for (auto& a : audits) entries.push_back(std::move(a.entry));
+    auto first = audit_store_->AppendAudit(entries);
+    if (!first.ok() && first.status().code() == ledger::Code::kBusy) {
+      // Another process (the CLI) appended since: an empty batch makes the processor catch up
+      // (ledger head, its indexes, reference data) without judging anything; then retry once.
+      std::vector<Submission> none;
+      processor_->ProcessBatch(none);
+      first = audit_store_->AppendAudit(entries);
+    }
+    if (!first.ok()) {
+      std::fprintf(stderr, "drugtrace serve: audit entries not recorded: %s\n",
+                   first.status().ToString().c_str());
+    }
+    ledger_size_ = ledger_->size();
+    metrics_.SetLedgerSize(ledger_->size());
+    for (auto& a : audits) a.done(first.ok());
+    audits.clear();
+  }
+
   ledger::Status RefreshTokens() {
     auto all = processor_->store().Tokens();
     if (!all.ok()) return all.status();
@@ -254,7 +338,7 @@ class DaemonImpl final : public Daemon, public Handler {
       auto role = RoleFromName(t.role);
       if (!role) continue;
       (*map)[std::string(t.hash.begin(), t.hash.end())] =
-          Principal{*role, TokenId(t.hash), t.institution, t.region};
+          Principal{*role, TokenId(t.hash), t.institution, t.region, t.label};
     }
     tokens_.Replace(std::move(map));
     return ledger::Status::Ok();
@@ -262,6 +346,7 @@ class DaemonImpl final : public Daemon, public Handler {
 
   DaemonOptions options_;
   std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<ledger::WalCheckpointer> checkpointer_;
   std::unique_ptr<Processor> processor_;
   std::unique_ptr<HttpServer> server_;
   TokenCache tokens_;
@@ -273,6 +358,10 @@ class DaemonImpl final : public Daemon, public Handler {
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::thread writer_;
+  std::unique_ptr<RegulatorService> regulators_;
+  std::unique_ptr<ledger::RegulatorStore> audit_store_;  // writer thread only
+  std::vector<AuditJob> audits_;                         // guarded by mu_
+  bool writer_done_ = false;                             // guarded by mu_
   std::once_flag stop_once_;
 };
 

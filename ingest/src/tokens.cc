@@ -99,7 +99,8 @@ ledger::Result<std::optional<Principal>> Authenticate(ledger::IngestStore& store
   if (!*t || (*t)->revoked) return std::optional<Principal>();
   auto role = RoleFromName((*t)->role);
   if (!role) return std::optional<Principal>();
-  return std::optional<Principal>(Principal{*role, TokenId(hash), (*t)->institution, (*t)->region});
+  return std::optional<Principal>(
+      Principal{*role, TokenId(hash), (*t)->institution, (*t)->region, (*t)->label});
 }
 
 }  // namespace ingest

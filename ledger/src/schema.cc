@@ -119,11 +119,45 @@ CREATE TABLE row_facts(
   target_entry INTEGER,              -- 3507: the voided row's entry; 3506: the returned sale's
   rules        TEXT NOT NULL         -- rule ids of the findings, comma-separated
 );
-CREATE INDEX row_facts_month ON row_facts(month, institution);
+-- Covers the coverage report's aggregate (ledger/src/regulator_store.cc): a month's rows are read
+-- from this index alone, in institution order, without touching the table.
+CREATE INDEX row_facts_month ON row_facts(month, institution, infno, verdict, settle, coverage,
+                                          boxes_milli, amount_fen);
+-- Voids are few: a partial index finds them all without scanning the facts.
+CREATE INDEX row_facts_voids ON row_facts(target_entry) WHERE infno = 3507;
+-- Regulators' queries recorded as ledger entries (type 4, kind "audit"), by time for listing.
+CREATE TABLE audit_entries(
+  entry   INTEGER PRIMARY KEY,       -- ledger entry index of the audit record
+  time_ms INTEGER NOT NULL           -- when the query was answered, ms since the Unix epoch
+);
+CREATE INDEX audit_entries_time ON audit_entries(time_ms);
+CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
 CREATE TRIGGER row_facts_no_update BEFORE UPDATE ON row_facts
   BEGIN SELECT RAISE(ABORT, 'row facts are append-only'); END;
 CREATE TRIGGER row_facts_no_delete BEFORE DELETE ON row_facts
   BEGIN SELECT RAISE(ABORT, 'row facts are append-only'); END;
+-- Suspect-case actions (ledger/include/ledger/case_store.h, docs/suspects.md): one row per
+-- case_action entry, written in the entry's transaction; a case's status is its latest row's.
+CREATE TABLE case_actions(
+  entry         INTEGER PRIMARY KEY,  -- ledger entry index of the case_action entry
+  case_id       TEXT NOT NULL,
+  action        TEXT NOT NULL,        -- investigate, confirm, dismiss, annotate, assign
+  status_before TEXT NOT NULL,
+  status_after  TEXT NOT NULL,        -- open, investigating, confirmed, dismissed
+  actor         TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  assignee      TEXT NOT NULL,
+  recovered_fen INTEGER NOT NULL,
+  at_ms         INTEGER NOT NULL
+);
+CREATE INDEX case_actions_case ON case_actions(case_id, entry);
+CREATE TRIGGER case_actions_no_update BEFORE UPDATE ON case_actions
+  BEGIN SELECT RAISE(ABORT, 'case actions are append-only'); END;
+CREATE TRIGGER case_actions_no_delete BEFORE DELETE ON case_actions
+  BEGIN SELECT RAISE(ABORT, 'case actions are append-only'); END;
 )sql";
 
 const char* const kMigrations[] = {kV1, kV2, kV3};

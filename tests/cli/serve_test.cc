@@ -213,7 +213,8 @@ std::vector<const ExportedEntry*> OfKind(const std::vector<ExportedEntry>& all,
 }
 
 // Upload rows by fixmedins_bchno (of the row itself; for 3507 the voided row's), all of them.
-std::multimap<std::string, const ExportedEntry*> RowsByBchno(const std::vector<ExportedEntry>& all) {
+std::multimap<std::string, const ExportedEntry*> RowsByBchno(
+    const std::vector<ExportedEntry>& all) {
   std::multimap<std::string, const ExportedEntry*> out;
   for (const auto* e : OfKind(all, "upload_row")) {
     out.emplace(e->entry["row"].value("fixmedins_bchno", ""), e);
@@ -244,7 +245,8 @@ struct Sent {
 
 }  // namespace
 
-// 1 ------------------------------------------------------------------------------------------------
+// 1
+// ------------------------------------------------------------------------------------------------
 
 TEST_CASE("serve: every example message is accepted and recorded in order", "[serve]") {
   DaemonFixture d;
@@ -310,7 +312,8 @@ TEST_CASE("serve: every example message is accepted and recorded in order", "[se
   CHECK(cps.back()["tree_size"] == all.size());
 }
 
-// 2 ------------------------------------------------------------------------------------------------
+// 2
+// ------------------------------------------------------------------------------------------------
 
 TEST_CASE("serve: bad input gets a clear 4xx and records nothing", "[serve]") {
   DaemonFixture d;
@@ -341,10 +344,13 @@ TEST_CASE("serve: bad input gets a clear 4xx and records nothing", "[serve]") {
   cases.push_back({"duplicate key", R"({"infno":"3505","infno":"3505"})", 400, {"duplicate"}});
   cases.push_back({"infno as a number", with([](Json& m) { m["infno"] = 3505; }), 400, {"/infno"}});
   cases.push_back({"quantity as an object",
-                   with([&](Json& m) { row(m, 0)["sel_retn_cnt"] = Json{{"n", 2}}; }), 400,
+                   with([&](Json& m) {
+                     row(m, 0)["sel_retn_cnt"] = Json{{"n", 2}};
+                   }),
+                   400,
                    {"/input/selinfo/0/sel_retn_cnt"}});
-  cases.push_back({"input as an array", with([](Json& m) { m["input"] = Json::array(); }), 400,
-                   {"/input"}});
+  cases.push_back(
+      {"input as an array", with([](Json& m) { m["input"] = Json::array(); }), 400, {"/input"}});
   cases.push_back({"the message is an array", "[" + good.dump() + "]", 400, {}});
   cases.push_back({"unknown infno", with([](Json& m) { m["infno"] = "3599"; }), 400, {"/infno"}});
   {
@@ -368,7 +374,9 @@ TEST_CASE("serve: bad input gets a clear 4xx and records nothing", "[serve]") {
              std::string(10000, '[') + std::string(10000, ']') + ",\"x\":");
     cases.push_back({"nesting 10000 deep", b, 400, {"nested deeper"}});
     cases.push_back({"bare nesting 10000 deep",
-                     std::string(10000, '[') + std::string(10000, ']'), 400, {"nested deeper"}});
+                     std::string(10000, '[') + std::string(10000, ']'),
+                     400,
+                     {"nested deeper"}});
   }
   {
     // A well-formed message, only too big for --body-limit 65536.
@@ -378,25 +386,36 @@ TEST_CASE("serve: bad input gets a clear 4xx and records nothing", "[serve]") {
     REQUIRE(big.size() > 65536);
     cases.push_back({"body over the limit", big, 413, {}});
   }
-  cases.push_back({"psn_name", with([&](Json& m) { row(m, 0)["psn_name"] = "张三"; }), 400,
+  cases.push_back({"psn_name",
+                   with([&](Json& m) { row(m, 0)["psn_name"] = "张三"; }),
+                   400,
                    {"/input/selinfo/0/psn_name", "personal"}});
-  cases.push_back({"certno", with([&](Json& m) { row(m, 1)["certno"] = "130802199001011234"; }),
-                   400, {"/input/selinfo/1/certno", "personal"}});
+  cases.push_back({"certno",
+                   with([&](Json& m) { row(m, 1)["certno"] = "130802199001011234"; }),
+                   400,
+                   {"/input/selinfo/1/certno", "personal"}});
   cases.push_back({"missing sel_retn_time",
-                   with([&](Json& m) { row(m, 1).erase("sel_retn_time"); }), 400,
+                   with([&](Json& m) { row(m, 1).erase("sel_retn_time"); }),
+                   400,
                    {"/input/selinfo/1/sel_retn_time"}});
   cases.push_back({"missing msgid", with([](Json& m) { m.erase("msgid"); }), 400, {"msgid"}});
-  cases.push_back({"unknown field", with([&](Json& m) { row(m, 0)["bogus"] = "1"; }), 400,
+  cases.push_back({"unknown field",
+                   with([&](Json& m) { row(m, 0)["bogus"] = "1"; }),
+                   400,
                    {"/input/selinfo/0"}});
   cases.push_back({"a day that does not exist",
-                   with([&](Json& m) { row(m, 1)["sel_retn_time"] = "2025-02-30 10:00:00"; }), 400,
+                   with([&](Json& m) { row(m, 1)["sel_retn_time"] = "2025-02-30 10:00:00"; }),
+                   400,
                    {"/input/selinfo/1/sel_retn_time"}});
-  cases.push_back({"no rows", with([](Json& m) { m["input"]["selinfo"] = Json::array(); }), 400,
+  cases.push_back({"no rows",
+                   with([](Json& m) { m["input"]["selinfo"] = Json::array(); }),
+                   400,
                    {"/input/selinfo"}});
-  cases.push_back({"the same bchno twice in one message", with([&](Json& m) {
-                     row(m, 1)["fixmedins_bchno"] = row(m, 0)["fixmedins_bchno"];
-                   }),
-                   409, {"/input/selinfo/1/fixmedins_bchno", "twice"}});
+  cases.push_back(
+      {"the same bchno twice in one message",
+       with([&](Json& m) { row(m, 1)["fixmedins_bchno"] = row(m, 0)["fixmedins_bchno"]; }),
+       409,
+       {"/input/selinfo/1/fixmedins_bchno", "twice"}});
 
   for (const auto& k : cases) {
     INFO("case: " << k.name);
@@ -408,7 +427,7 @@ TEST_CASE("serve: bad input gets a clear 4xx and records nothing", "[serve]") {
   ExpectRefused(c.Get("/v1/upload", auth), 405, {"POST"});
   ExpectRefused(c.Request("PUT", "/v1/upload", good.dump(), auth), 405, {"POST"});
   ExpectRefused(c.Post("/v1/nothing", good.dump(), auth), 404, {"/v1/nothing"});
-  ExpectRefused(c.Get("/", auth), 404, {});
+  ExpectRefused(c.Get("/v2/upload", auth), 404, {});  // "/" is the console (docs/console.md)
   ExpectRefused(c.Post("/v1/upload/", good.dump(), auth), 404, {});
 
   // Nothing was recorded, and the daemon still works: the good message gets the next index.
@@ -426,7 +445,8 @@ TEST_CASE("serve: bad input gets a clear 4xx and records nothing", "[serve]") {
   for (const auto* e : rows) CHECK(e->entry["msgid"] == good["msgid"]);
 }
 
-// 3 ------------------------------------------------------------------------------------------------
+// 3
+// ------------------------------------------------------------------------------------------------
 
 TEST_CASE("serve: uploads need a terminal token of the message's institution", "[serve]") {
   DaemonFixture d;
@@ -550,7 +570,8 @@ TEST_CASE("serve: a token created while the daemon runs is accepted within secon
   CHECK(OfKind(all, "upload_row").size() == 2);
 }
 
-// 4 ------------------------------------------------------------------------------------------------
+// 4
+// ------------------------------------------------------------------------------------------------
 
 TEST_CASE("serve: retries are answered from the stored response, conflicts get 409", "[serve]") {
   DaemonFixture d;
@@ -674,7 +695,8 @@ TEST_CASE("serve: retries are answered from the stored response, conflicts get 4
   }
 }
 
-// 5 ------------------------------------------------------------------------------------------------
+// 5
+// ------------------------------------------------------------------------------------------------
 
 TEST_CASE("serve: SIGTERM drains; what was answered 200 is recorded once, and a restart continues",
           "[serve]") {
@@ -760,8 +782,8 @@ TEST_CASE("serve: SIGTERM drains; what was answered 200 is recorded once, and a 
     REQUIRE(expected_rows.count(msgid) == 1);
     CHECK(n == expected_rows[msgid]);
   }
-  INFO("answered 200: " << ok << " (" << answered_at_signal << " before SIGTERM), refused: "
-                          << refused << ", no answer: " << lost);
+  INFO("answered 200: " << ok << " (" << answered_at_signal
+                        << " before SIGTERM), refused: " << refused << ", no answer: " << lost);
   CHECK(ok >= 150);
 
   // The drain signed a checkpoint of everything.
@@ -784,10 +806,10 @@ TEST_CASE("serve: SIGTERM drains; what was answered 200 is recorded once, and a 
   for (std::size_t i = 0; i < all.size(); ++i) CHECK(after[i].bytes == all[i].bytes);
 }
 
-// 6 ------------------------------------------------------------------------------------------------
+// 6
+// ------------------------------------------------------------------------------------------------
 
-TEST_CASE("serve: 8 concurrent terminals x 200 messages are all recorded exactly once",
-          "[serve]") {
+TEST_CASE("serve: 8 concurrent terminals x 200 messages are all recorded exactly once", "[serve]") {
   DaemonFixture d;
   const auto token = d.CreateToken("terminal", kPharmacy);
   d.Start();
@@ -857,7 +879,8 @@ TEST_CASE("serve: 8 concurrent terminals x 200 messages are all recorded exactly
   }
 }
 
-// 7 ------------------------------------------------------------------------------------------------
+// 7
+// ------------------------------------------------------------------------------------------------
 
 TEST_CASE("serve: checkpoints are signed in the background and survive SIGKILL", "[serve]") {
   DaemonFixture d;

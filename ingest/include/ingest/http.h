@@ -1,6 +1,6 @@
-// The daemon's HTTP layer (Boost.Beast): connections, limits, timeouts, pipelining and TLS. It knows
-// nothing of drugtrace: every complete request goes to a Handler, which answers through a Responder,
-// possibly later and from another thread (the ledger writer answers after its commit).
+// The daemon's HTTP layer (Boost.Beast): connections, limits, timeouts, pipelining and TLS. It
+// knows nothing of drugtrace: every complete request goes to a Handler, which answers through a
+// Responder, possibly later and from another thread (the ledger writer answers after its commit).
 #pragma once
 
 #include <chrono>
@@ -44,15 +44,16 @@ class Handler {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  std::uint16_t port = 0;  // 0: pick a free port (see HttpServer::port())
-  int threads = 2;         // network threads; they never touch SQLite
-  std::size_t body_limit = 4 << 20;        // 413 beyond this
-  std::size_t header_limit = 16 << 10;     // 431 beyond this
-  std::chrono::milliseconds read_timeout{10000};  // whole request from its first byte; TLS handshake
-  std::chrono::milliseconds idle_timeout{60000};  // keep-alive connection with no request
+  std::uint16_t port = 0;               // 0: pick a free port (see HttpServer::port())
+  int threads = 2;                      // network threads; they never touch SQLite
+  std::size_t body_limit = 4 << 20;     // 413 beyond this
+  std::size_t header_limit = 16 << 10;  // 431 beyond this
+  std::chrono::milliseconds read_timeout{
+      10000};  // whole request from its first byte; TLS handshake
+  std::chrono::milliseconds idle_timeout{60000};   // keep-alive connection with no request
   std::chrono::milliseconds write_timeout{30000};  // one response, to a client that reads slowly
-  std::size_t max_pipelined = 16;          // requests read ahead of their responses, per connection
-  std::size_t max_connections = 10000;     // beyond this, new connections are closed at once
+  std::size_t max_pipelined = 16;       // requests read ahead of their responses, per connection
+  std::size_t max_connections = 10000;  // beyond this, new connections are closed at once
   // TLS: both set to serve HTTPS.
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -20,6 +20,7 @@ struct Principal {
   std::string token_id;  // first 8 hex digits of the token's hash, safe to log
   std::string institution;
   std::string region;
+  std::string label;  // the administrator's free text, for audit records
 };
 
 struct NewToken {

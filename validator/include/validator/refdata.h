@@ -83,6 +83,10 @@ class RefData {
   // By 7-digit prefix, GTIN-14, EAN-13 (= GTIN-14 "0" + EAN-13), EAN-8, UPC-A or MA product code.
   const Drug* FindDrugByProduct(std::string_view product_id) const;
   const Institution* FindInstitution(std::string_view fixmedins_code) const;
+  // Every institution, in no particular order (reports list institutions with no uploads too).
+  void ForEachInstitution(const std::function<void(const Institution&)>& fn) const {
+    for (const auto& [code, inst] : institutions_) fn(inst);
+  }
   // Regional entry, else the national default for the class; nullopt when neither exists.
   std::optional<Date> EnforcementStart(std::string_view region, InstitutionClass c) const;
   const NoCodeStock* FindNoCodeStock(std::string_view fixmedins_code,
