@@ -1,0 +1,19 @@
+// The regulator web console (console/*, docs/console.md): static files compiled into the binary
+// (scripts/embed.cmake) and served at "/" and "/console/..." with a strict Content-Security-Policy.
+// The console itself only talks to the regulator API; nothing here touches the ledger.
+#pragma once
+
+#include <string_view>
+
+#include "ingest/http.h"
+
+namespace ingest {
+
+// True for the paths the console answers: "/" and everything under "/console/".
+bool IsConsolePath(std::string_view path);
+
+// The asset for `path` (GET or HEAD), 404 for a console path with no such file, 405 for other
+// methods. Every answer carries the console's security headers.
+HttpResponse ConsoleAsset(std::string_view method, std::string_view path);
+
+}  // namespace ingest
