@@ -8,6 +8,7 @@
 
 #include "console_assets.h"
 #include "ingest/processor.h"
+#include "ingest/suspects_api.h"
 #include "ingest/tokens.h"
 #include "ledger/ingest_store.h"
 #include "ledger/ledger.h"
@@ -302,8 +303,9 @@ class DaemonImpl final : public Daemon, public Handler {
           cv_.notify_one();
         },
         error);
-    // More routes (suspect cases) are added here: regulators_->api().Add({...}).
-    return regulators_ != nullptr;
+    if (regulators_ == nullptr) return false;
+    AddSuspectRoutes(regulators_->api());  // case actions (POST) are CLI-only for now
+    return true;
   }
 
   // One transaction for the audit entries gathered since the last; each query is answered after.

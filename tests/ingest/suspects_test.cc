@@ -7,6 +7,8 @@
 
 #include "ingest/json.h"
 #include "ingest/processor.h"
+#include "ingest/regulator.h"
+#include "ingest/suspects_api.h"
 #include "ledger/case_store.h"
 #include "ledger/ledger.h"
 #include "support/temp_dir.h"
@@ -586,4 +588,51 @@ TEST_CASE("suspects: JSON and CSV carry every case with its evidence", "[suspect
   CHECK_FALSE(ingest::ParseYuan("1.234").ok());
   CHECK_FALSE(ingest::ParseYuan("-3").ok());
   CHECK_FALSE(ingest::ParseYuan("").ok());
+}
+
+TEST_CASE("suspects: GET /v1/suspects and /v1/cases/{id} answer through the regulator API",
+          "[suspects]") {
+  Fixture f;
+  Fill(f);
+  auto ctx = ingest::ReaderContext::Over(*f.ledger);
+  REQUIRE(ctx.ok());
+  ingest::RegulatorApi api;
+  ingest::AddSuspectRoutes(api);
+  auto call = [&](const std::string& target, const std::string& scope = "") {
+    ingest::HttpRequest req;
+    req.method = "GET";
+    req.target = target;
+    ingest::Principal who;
+    who.role = ingest::Role::kRegulator;
+    who.token_id = "0badcafe";
+    who.region = scope;
+    ingest::ApiRequest out;
+    auto m = api.Match(req, who, out);
+    REQUIRE(std::holds_alternative<const ingest::ApiRoute*>(m));
+    return std::get<const ingest::ApiRoute*>(m)->handler(out, **ctx);
+  };
+  const auto cases = Build(f);
+  REQUIRE_FALSE(cases.empty());
+
+  auto all = call("/v1/suspects");
+  REQUIRE(all.status == 200);
+  CHECK(all.output["count"] == cases.size());
+  CHECK(all.output["cases"][0]["id"] == cases[0].id);
+
+  auto limited = call("/v1/suspects?limit=1&format=csv");
+  REQUIRE(limited.status == 200);
+  CHECK(limited.raw_content_type == "text/csv; charset=utf-8");
+  CHECK(limited.raw == ingest::CasesCsv({cases[0]}));
+
+  auto one = call("/v1/cases/" + cases[0].id);
+  REQUIRE(one.status == 200);
+  CHECK(one.output["id"] == cases[0].id);
+
+  // A token limited to another region sees none of these cases and may not ask for this one's.
+  CHECK(call("/v1/suspects", "990000").output["count"] == 0);
+  CHECK(call("/v1/suspects?region=130800", "990000").status == 403);
+  CHECK(call("/v1/suspects?type=nonsense").status == 400);
+  CHECK(call("/v1/suspects?from=2025-08-01").status == 400);
+  CHECK(call("/v1/suspects?limit=-1").status == 400);
+  CHECK(call("/v1/cases/no-such-case").status >= 400);
 }
