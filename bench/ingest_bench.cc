@@ -231,13 +231,17 @@ int Load(const Args& a) {
   const auto end = start + std::chrono::seconds(a.seconds);
   std::vector<std::thread> threads;
   const std::string tag = "L" + std::to_string(NowMs()) + "-";
+  // Fresh codes every run: a run that re-used an earlier run's codes would turn every receipt into
+  // ALREADY_IN_STOCK and every sale into a reuse, a workload of verbose warn/block rows no real
+  // region has. Codes end in the terminal's number, so each terminal owns the whole serial space;
+  // runs take 100,000-serial blocks in [5e8, 9e8), away from the prefill's low serials.
+  const std::uint64_t run_base = 500000000ull + (NowMs() / 1000 % 4000) * 100000ull;
   for (int c = 0; c < a.connections; ++c) {
     threads.emplace_back([&, c] {
       std::vector<bench::Terminal> terms;
       std::vector<int> inst;
       for (int i = c; i < a.institutions; i += a.connections) {
-        terms.emplace_back(i, 77 + i, 9000000000ull + static_cast<std::uint64_t>(i) * 10000000,
-                           tag);
+        terms.emplace_back(i, NowMs() + i, run_base, tag);
         inst.push_back(i);
       }
       if (terms.empty()) return;
