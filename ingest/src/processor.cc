@@ -145,12 +145,14 @@ Result<std::unique_ptr<Processor>> Processor::Open(ledger::Ledger& ledger,
   if (!impl->upload_schema) return Status::FailedPrecondition(error);
   impl->refdata_schema = LoadEmbeddedSchema(kRefDataSchema, error);
   if (!impl->refdata_schema) return Status::FailedPrecondition(error);
-  auto key = ledger::LoadOrCreateHmacKey(db_path);
-  if (!key.ok()) return key.status();
-  impl->hmac_key = std::move(*key);
   auto store = ledger::IngestStore::Open(ledger);
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
+  // Once rows are recorded, their psn_hash values depend on the key: never make a new one then.
+  const auto recorded = impl->store->stats();
+  auto key = ledger::LoadOrCreateHmacKey(db_path, recorded.rows == 0 && recorded.messages == 0);
+  if (!key.ok()) return key.status();
+  impl->hmac_key = std::move(*key);
   LEDGER_RETURN_IF_ERROR(impl->LoadLatestRefData());
   return std::unique_ptr<Processor>(new Processor(std::move(impl)));
 }

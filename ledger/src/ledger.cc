@@ -142,10 +142,17 @@ std::string HmacKeyPathFor(const std::string& db_path) {
   return db_path + ".hmac";
 }
 
-Result<std::string> LoadOrCreateHmacKey(const std::string& db_path) {
+Result<std::string> LoadOrCreateHmacKey(const std::string& db_path, bool may_create) {
   const std::string path = HmacKeyPathFor(db_path);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
+    if (!may_create) {
+      return Status::FailedPrecondition(
+          "HMAC key " + path +
+          " is missing, but the ledger already holds identifiers hashed with it; restore it "
+          "beside the ledger (e.g. from 'drugtrace backup --with-keys') instead of starting a new "
+          "one");
+    }
     std::uint8_t raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1)
       return Status::IoError("no random bytes for the HMAC key");

@@ -2,6 +2,7 @@
 #include "ingest/processor.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "ingest/json.h"
 #include "ledger/ledger.h"
@@ -187,4 +188,26 @@ TEST_CASE("processor: bad messages are rejected with the field path and record n
   CHECK(Json::parse(out[4].body)["err_msg"].get<std::string>().find("sel_retn_time") !=
         std::string::npos);
   CHECK(f.ledger->size() == size);
+}
+
+TEST_CASE("processor: a missing HMAC key is created only while no row is recorded", "[processor]") {
+  Fixture f;
+  // Reference data alone hashes nobody: a lost key may still be replaced.
+  std::filesystem::remove(ledger::HmacKeyPathFor(f.db));
+  f.Open();
+  CHECK(std::filesystem::exists(ledger::HmacKeyPathFor(f.db)));
+
+  auto out = f.Send({Message("3503", "M1", "R1", {"81000010000000000001"})});
+  REQUIRE(out[0].http_status == 200);
+  // Now rows exist: a new key would hash the same person differently. Refuse, and say what to do.
+  std::filesystem::remove(ledger::HmacKeyPathFor(f.db));
+  f.p.reset();
+  f.ledger.reset();
+  auto l = ledger::Ledger::Open(f.db);
+  REQUIRE(l.ok());
+  auto proc = ingest::Processor::Open(**l, f.db);
+  REQUIRE_FALSE(proc.ok());
+  CHECK(proc.status().code() == ledger::Code::kFailedPrecondition);
+  CHECK_THAT(proc.status().message(), Catch::Contains(".hmac") && Catch::Contains("restore"));
+  CHECK_FALSE(std::filesystem::exists(ledger::HmacKeyPathFor(f.db)));
 }

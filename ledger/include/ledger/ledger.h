@@ -93,12 +93,10 @@ struct VerifyOptions {
 std::string KeyPathFor(const std::string& db_path);
 // Path of the secret HMAC key for personal identifiers: "<db>.hmac" (32 random bytes, hex, 0600).
 std::string HmacKeyPathFor(const std::string& db_path);
-// Reads the HMAC key beside a ledger, creating it (0600) if it does not exist yet.
-Result<std::string> LoadOrCreateHmacKey(const std::string& db_path);
-// Path of the secret HMAC key for personal identifiers: "<db>.hmac" (32 random bytes, hex, 0600).
-std::string HmacKeyPathFor(const std::string& db_path);
-// Reads the HMAC key beside a ledger, creating it (0600) if it does not exist yet.
-Result<std::string> LoadOrCreateHmacKey(const std::string& db_path);
+// Reads the HMAC key beside a ledger, creating it (0600) if it does not exist yet and `may_create`.
+// A ledger that already holds hashed identifiers must pass false: a new key would silently hash the
+// same person differently (e.g. after a restore that left the key behind).
+Result<std::string> LoadOrCreateHmacKey(const std::string& db_path, bool may_create = true);
 
 class Ledger {
  public:
