@@ -15,22 +15,16 @@
 #include <vector>
 
 #include "ledger_impl.h"
+#include "secret_files.h"
 #include "sqlite.h"
 
 namespace ledger {
 
 namespace {
 
-// Secrets beside a ledger are a line of text; anything longer is not one of ours.
-constexpr std::size_t kMaxSecretBytes = 4096;
-
-Status ErrnoStatus(const std::string& what) {
-  const int err = errno;
-  std::string msg = what + ": " + std::strerror(err);
-  if (err == ENOENT) return Status::NotFound(msg);
-  if (err == EEXIST) return Status::AlreadyExists(msg);
-  return Status::IoError(msg);
-}
+using files::ErrnoStatus;
+using files::ReadSecret;
+using files::WriteSecret;
 
 bool Exists(const std::string& path) {
   struct stat sb {};
@@ -48,45 +42,6 @@ Status SyncPath(const std::string& path, bool directory) {
 std::string DirectoryOf(const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();
   return dir.empty() ? "." : dir;
-}
-
-// Reads a secret key file, refusing one that group or others may read (as Ledger::Open does).
-Result<std::string> ReadSecret(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open " + path);
-  struct stat sb {};
-  if (::fstat(fd, &sb) != 0) {
-    Status st = ErrnoStatus("cannot stat " + path);
-    ::close(fd);
-    return st;
-  }
-  if ((sb.st_mode & 077) != 0) {
-    ::close(fd);
-    return Status::FailedPrecondition(path + " is readable by others; chmod 600 it");
-  }
-  std::string data(kMaxSecretBytes + 1, '\0');
-  const ssize_t n = ::read(fd, data.data(), data.size());
-  Status st = n < 0 ? ErrnoStatus("cannot read " + path) : Status::Ok();
-  ::close(fd);
-  if (!st.ok()) return st;
-  if (static_cast<std::size_t>(n) > kMaxSecretBytes) {
-    OPENSSL_cleanse(data.data(), data.size());
-    return Status::InvalidArgument(path + " is larger than a key file can be");
-  }
-  data.resize(static_cast<std::size_t>(n));
-  return data;
-}
-
-// Writes a secret with O_EXCL and mode 0600, and syncs it.
-Status WriteSecret(const std::string& path, const std::string& data) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoStatus("cannot create " + path);
-  const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
-                  ::fsync(fd) == 0;
-  Status st = ok ? Status::Ok() : ErrnoStatus("cannot write " + path);
-  ::close(fd);
-  if (!st.ok()) ::unlink(path.c_str());
-  return st;
 }
 
 // Removes what a failed backup created, unless released.

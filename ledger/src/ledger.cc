@@ -12,18 +12,13 @@
 
 #include "ledger_impl.h"
 #include "schema.h"
+#include "secret_files.h"
 
 namespace ledger {
 
 namespace {
 
-Status ErrnoStatus(const std::string& what) {
-  int err = errno;
-  std::string msg = what + ": " + std::strerror(err);
-  if (err == ENOENT) return Status::NotFound(msg);
-  if (err == EEXIST) return Status::AlreadyExists(msg);
-  return Status::IoError(msg);
-}
+using files::ErrnoStatus;
 
 // Writes the signing key with O_EXCL and mode 0600 and fsyncs it (the caller syncs the directory).
 Status WriteKeyFile(const std::string& path, const std::string& text) {
@@ -38,27 +33,12 @@ Status WriteKeyFile(const std::string& path, const std::string& text) {
 }
 
 Result<SignerKey> ReadKeyFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open signing key " + path);
-  struct stat sb {};
-  if (::fstat(fd, &sb) != 0) {
-    Status st = ErrnoStatus("cannot stat " + path);
-    ::close(fd);
-    return st;
-  }
-  if ((sb.st_mode & 077) != 0) {
-    ::close(fd);
-    return Status::FailedPrecondition("signing key " + path +
-                                      " is readable by others; chmod 600 it");
-  }
-  char buf[512];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  if (n < 0) return ErrnoStatus("cannot read " + path);
-  std::string_view text(buf, static_cast<std::size_t>(n));
+  auto data = files::ReadSecret(path, "signing key");
+  if (!data.ok()) return data.status();
+  std::string_view text(*data);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   auto key = SignerKey::Parse(text);
-  OPENSSL_cleanse(buf, sizeof buf);
+  OPENSSL_cleanse(data->data(), data->size());
   if (!key.ok())
     return Status::InvalidArgument("bad signing key " + path + ": " + key.status().message());
   return key;
@@ -160,19 +140,11 @@ Result<std::string> LoadOrCreateHmacKey(const std::string& db_path, bool may_cre
     OPENSSL_cleanse(raw, sizeof raw);
     if (!st.ok() && st.code() != Code::kAlreadyExists) return st;
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open HMAC key " + path);
-  struct stat sb {};
-  ::fstat(fd, &sb);
-  char buf[128];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  if ((sb.st_mode & 077) != 0) {
-    return Status::FailedPrecondition("HMAC key " + path + " is readable by others; chmod 600 it");
-  }
-  if (n < 64) return Status::InvalidArgument("HMAC key " + path + " is too short");
-  auto key = FromHex(std::string_view(buf, 64));
-  OPENSSL_cleanse(buf, sizeof buf);
+  auto data = files::ReadSecret(path, "HMAC key");
+  if (!data.ok()) return data.status();
+  if (data->size() < 64) return Status::InvalidArgument("HMAC key " + path + " is too short");
+  auto key = FromHex(std::string_view(*data).substr(0, 64));
+  OPENSSL_cleanse(data->data(), data->size());
   if (!key) return Status::InvalidArgument("HMAC key " + path + " is not 64 hex digits");
   return *key;
 }
