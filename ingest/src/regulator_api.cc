@@ -140,6 +140,19 @@ ApiResult Coverage(const ApiRequest& req, ReaderContext& ctx) {
 
 }  // namespace
 
+void AddWhoamiRoute(RegulatorApi& api, std::string verifier_key) {
+  api.Add(
+      {"GET", "/v1/whoami", [key = std::move(verifier_key)](const ApiRequest& req, ReaderContext&) {
+         ApiResult r;
+         r.output = {{"role", RoleName(req.who.role)},
+                     {"label", req.who.label},
+                     {"token_id", req.who.token_id},
+                     {"region", req.who.region},
+                     {"verifier_key", key}};
+         return r;
+       }});
+}
+
 RegulatorApi::RegulatorApi() {
   Add({"GET", "/v1/codes/{}/history", History});
   Add({"GET", "/v1/reports/coverage", Coverage});
@@ -165,21 +178,24 @@ std::variant<const ApiRoute*, ApiResult> RegulatorApi::Match(const HttpRequest& 
   const std::string_view path = std::string_view(req.target).substr(0, q);
   const auto segs = Segments(path);
   const ApiRoute* found = nullptr;
-  bool path_matched = false, bad_escape = false;
+  std::string allowed;  // the methods the path has, for a 405
+  bool bad_escape = false;
   for (const ApiRoute& r : routes_) {
     std::vector<std::string> params;
     if (!MatchPattern(r.pattern, segs, &params, bad_escape)) continue;
-    path_matched = true;
     if (r.method == req.method) {
       found = &r;
       out.params = std::move(params);
       break;
     }
+    allowed += (allowed.empty() ? "" : " or ") + r.method;
   }
   if (bad_escape) return ApiResult::Error(400, "path: malformed percent-escape");
-  if (!path_matched) return ApiResult::Error(404, "no such endpoint: " + std::string(path));
+  if (found == nullptr && allowed.empty()) {
+    return ApiResult::Error(404, "no such endpoint: " + std::string(path));
+  }
   if (found == nullptr) {
-    return ApiResult::Error(405, "use GET for " + std::string(path));
+    return ApiResult::Error(405, "use " + allowed + " for " + std::string(path));
   }
   if (who.role == Role::kTerminal) {
     return ApiResult::Error(403, "terminal tokens may not use the regulator API");
