@@ -227,6 +227,49 @@ function figureList(r) {
 
 let instSeq = 0;
 
+function lastDay(month) {
+  return String(new Date(Number(month.slice(0, 4)), Number(month.slice(5)), 0).getDate()).padStart(2, '0');
+}
+
+function verdictMix(v) {
+  const total = (v?.ok ?? 0) + (v?.warn ?? 0) + (v?.block ?? 0);
+  return el(
+    'dl',
+    { className: 'figures verdict-mix' },
+    ...['ok', 'warn', 'block'].flatMap((k) => [
+      el('dt', {}, el('span', { className: `verdict v-${k}` }, t(`v_${k}`))),
+      el('dd', { className: 'num' }, `${v?.[k] ?? 0}${total ? ` (${pct((v?.[k] ?? 0) / total)})` : ''}`),
+    ]),
+  );
+}
+
+function findingList(findings) {
+  if (!findings.length) return el('p', { className: 'muted' }, t('inst_no_findings'));
+  return el(
+    'table',
+    { className: 'findings-table', id: 'inst-findings' },
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('col_rules')), el('th', { scope: 'col' }, t('col_rows')))),
+    el('tbody', {}, ...findings.slice(0, 10).map((f) => el('tr', {}, el('td', { className: 'code' }, f.rule ?? ''), el('td', { className: 'num' }, String(f.rows ?? 0))))),
+  );
+}
+
+function missingList(drugs) {
+  if (!drugs.length) return el('p', { className: 'muted' }, t('inst_no_missing'));
+  const head = el('tr', {}, ...['col_drug', 'col_interface', 'col_rows', 'col_boxes', 'col_amount'].map((k) => el('th', { scope: 'col' }, t(k))));
+  const rows = drugs.map((d) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, el('span', {}, d.name ?? t('unknown_drug')), el('span', { className: 'code' }, d.med_list_codg ?? '')),
+      el('td', {}, d.infno === '3506' ? t('ev_sale_return') : t('ev_sale')),
+      el('td', { className: 'num' }, String(d.rows ?? 0)),
+      el('td', { className: 'num' }, boxes(d.boxes_milli)),
+      el('td', { className: 'num' }, yuan(d.amount_fen)),
+    ),
+  );
+  return el('div', { className: 'table-wrap' }, el('table', { id: 'inst-missing' }, el('thead', {}, head), el('tbody', {}, ...rows)));
+}
+
 export async function showInstitution(code, month) {
   month = monthOr(month);
   const seq = ++instSeq;
@@ -236,11 +279,13 @@ export async function showInstitution(code, month) {
   $('page-institution').dataset.state = 'loading';
   setStatus('inst-status', t('loading'));
   let cov;
+  let inst;
   let cases;
   try {
-    [cov, cases] = await Promise.all([
+    [cov, inst, cases] = await Promise.all([
       apiJson(`/v1/reports/coverage?month=${encodeURIComponent(month)}&format=json`),
-      apiJson(`/v1/suspects?institution=${encodeURIComponent(code)}&from=${month}-01&to=${month}-${String(new Date(Number(month.slice(0, 4)), Number(month.slice(5)), 0).getDate()).padStart(2, '0')}&limit=10`),
+      apiJson(`/v1/institutions/${encodeURIComponent(code)}/month?month=${encodeURIComponent(month)}`),
+      apiJson(`/v1/suspects?institution=${encodeURIComponent(code)}&from=${month}-01&to=${month}-${lastDay(month)}&limit=10`),
     ]);
   } catch (e) {
     if (seq !== instSeq) return;
@@ -252,17 +297,21 @@ export async function showInstitution(code, month) {
   if (seq !== instSeq) return;
   $('page-institution').dataset.state = 'done';
   const r = (cov?.institutions ?? []).find((x) => x.fixmedins_code === code);
-  if (!r) {
-    setStatus('inst-status', t('inst_not_found'));
-    return;
-  }
-  setStatus('inst-status', '');
-  $('inst-title').textContent = t('inst_title', `${r.name ?? code} · ${month}`);
+  const info = inst?.institution ?? {};
+  $('inst-title').textContent = t('inst_title', `${info.name ?? code} · ${month}`);
+  setStatus('inst-status', r ? '' : t('inst_not_found'));
   const list = Array.isArray(cases?.cases) ? cases.cases : [];
   $('inst-body').replaceChildren(
-    el('p', {}, el('span', {}, r.name ?? ''), r.class ? el('span', { className: 'tag' }, tOr('cls_', r.class)) : null, el('span', { className: 'code' }, code)),
-    el('h3', {}, t('inst_figures')),
-    figureList(r),
+    el('p', {}, el('span', {}, info.name ?? ''), info.class ? el('span', { className: 'tag' }, tOr('cls_', info.class)) : null, el('span', { className: 'code' }, code)),
+    el(
+      'div',
+      { className: 'inst-grid' },
+      el('section', {}, el('h3', {}, t('inst_figures')), r ? figureList(r) : el('p', { className: 'muted' }, t('inst_not_found'))),
+      el('section', {}, el('h3', {}, t('inst_verdicts')), verdictMix(inst?.verdicts)),
+      el('section', {}, el('h3', {}, t('inst_findings')), findingList(Array.isArray(inst?.findings) ? inst.findings : [])),
+    ),
+    el('h3', {}, t('inst_missing')),
+    missingList(Array.isArray(inst?.missing_code_drugs) ? inst.missing_code_drugs : []),
     el('h3', {}, t('inst_cases')),
     list.length
       ? el(

@@ -255,3 +255,51 @@ TEST_CASE("case actions api: whoami, security headers on API answers, the consol
   CHECK(bad.exit_code != 0);
   CHECK(bad.err.find("--console-public-key") != std::string::npos);
 }
+
+TEST_CASE("institution month api: verdict mix, findings and drugs sold without codes",
+          "[regulator]") {
+  Ring ring;
+  // A sale of a code-required drug the pharmacy declared no 无码库 stock of, without any code:
+  // CODE_MISSING.
+  Json uncoded = SaleRow("S9", {});
+  uncoded.erase("drugtracinfo");
+  uncoded["sel_retn_cnt"] = "1";
+  uncoded["med_list_codg"] = "XC09CAV119A001010104532";
+  ring.Upload(ring.terminal, Message("3505", "m9", kPharmacy, uncoded));
+
+  HttpResult r = ring.c.Get(std::string("/v1/institutions/") + kPharmacy + "/month?month=2025-08",
+                            Bearer(ring.regulator));
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const Json out = Json::parse(r.body)["output"];
+  CHECK(out["month"] == "2025-08");
+  CHECK(out["institution"]["name"] == "康宁大药房");
+  CHECK(out["institution"]["class"] == "retail_pharmacy");
+  const Json& v = out["verdicts"];
+  // The coded sale S1 was accepted; the uncoded sale S9 was warned or blocked.
+  CHECK(v["ok"] == 1);
+  CHECK(v["warn"].get<int>() + v["block"].get<int>() == 1);
+  bool missing_finding = false;
+  for (const auto& f : out["findings"]) missing_finding |= f["rule"] == "CODE_MISSING";
+  CHECK(missing_finding);
+  REQUIRE(out["missing_code_drugs"].size() == 1);
+  CHECK(out["missing_code_drugs"][0]["med_list_codg"] == "XC09CAV119A001010104532");
+  CHECK(out["missing_code_drugs"][0]["name"] == "缬沙坦胶囊 80mg×7粒");
+  CHECK(out["missing_code_drugs"][0]["infno"] == "3505");
+  CHECK(out["missing_code_drugs"][0]["rows"] == 1);
+
+  HttpResult other =
+      ring.c.Get(std::string("/v1/institutions/") + kHospital + "/month?month=2025-08",
+                 Bearer(ring.regulator));
+  REQUIRE(other.status == 200);
+  CHECK(Json::parse(other.body)["output"]["missing_code_drugs"].empty());
+  ExpectError(ring.c.Get(std::string("/v1/institutions/") + kPharmacy + "/month?month=2025-13",
+                         Bearer(ring.regulator)),
+              400, "month");
+  ExpectError(
+      ring.c.Get(std::string("/v1/institutions/") + kPharmacy + "/month", Bearer(ring.regulator)),
+      400, "month: missing");
+  ExpectError(ring.c.Get(std::string("/v1/institutions/") + kPharmacy + "/month?month=2025-08",
+                         Bearer(ring.county)),
+              403, "outside this token's region 130821");
+}

@@ -477,6 +477,9 @@ def test_month(c):
                  d.find_element(By.ID, 'page-institution').get_attribute('data-state') == 'done')
     body = d.find_element(By.ID, 'inst-body').text
     check('采集率' in body and '销售行' in body, 'an institution page shows its month figures')
+    rules = [td.text for td in d.find_elements(By.CSS_SELECTOR, '#inst-findings td.code')]
+    check('结论分布' in body and '拦截' in body and rules,
+          f'its verdict mix and findings (仁和堂药店 had a sale blocked): {rules}')
     c.shot('09-institution')
 
 

@@ -112,7 +112,7 @@ struct ApiRoute {
 
 class RegulatorApi {
  public:
-  // The built-in routes: code history and coverage report.
+  // The built-in routes: code history, coverage report, an institution's month.
   RegulatorApi();
   // Adds a route (for the suspect-case routes, which live elsewhere).
   void Add(ApiRoute route);
