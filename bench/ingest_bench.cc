@@ -214,19 +214,28 @@ int Load(const Args& a) {
           "127.0.0.1:0", "--port-file", port_file.c_str(), nullptr);
     _exit(127);
   }
+  // Start-up loads the in-memory heads: a minute or more at tens of millions of entries.
   int port = 0;
-  for (int i = 0; i < 600 && port == 0; ++i) {
+  const auto launched = Clock::now();
+  while (port == 0 && Since(launched) < 900) {
     std::ifstream f(port_file);
     if (!(f >> port)) port = 0;
     if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (port == 0 && waitpid(pid, nullptr, WNOHANG) == pid) break;
   }
-  if (port == 0) return std::fprintf(stderr, "daemon did not start\n"), 1;
+  if (port == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return std::fprintf(stderr, "daemon did not start\n"), 1;
+  }
+  std::printf("load: daemon ready after %.1f s\n", Since(launched));
 
   const double msgs_per_s = a.rate / 6.0;  // 3 rows x 2 codes on average
   const double interval = a.connections / msgs_per_s;
   std::atomic<std::uint64_t> codes{0}, ok{0}, errors{0};
   std::mutex mu;
   std::vector<double> latencies;
+  std::vector<std::pair<double, double>> timeline;  // (scheduled offset s, latency s)
   const auto start = Clock::now() + std::chrono::milliseconds(200);
   const auto end = start + std::chrono::seconds(a.seconds);
   std::vector<std::thread> threads;
@@ -247,6 +256,7 @@ int Load(const Args& a) {
       if (terms.empty()) return;
       Conn conn(port);
       std::vector<double> mine;
+      std::vector<std::pair<double, double>> mine_timed;
       auto next = start + std::chrono::duration_cast<Clock::duration>(
                               std::chrono::duration<double>(interval * c / a.connections));
       std::size_t k = 0;
@@ -261,6 +271,7 @@ int Load(const Args& a) {
           ok++;
           codes += t.codes_in_last();
           mine.push_back(lat);
+          mine_timed.emplace_back(std::chrono::duration<double>(next - start).count(), lat);
         } else {
           errors++;
           if (status < 0) break;
@@ -270,9 +281,21 @@ int Load(const Args& a) {
       }
       std::lock_guard lock(mu);
       latencies.insert(latencies.end(), mine.begin(), mine.end());
+      timeline.insert(timeline.end(), mine_timed.begin(), mine_timed.end());
     });
   }
+  // The WAL's size over the run: a log that only grows means checkpoints never let it restart.
+  std::vector<std::uintmax_t> wal_sizes;
+  std::thread wal_sampler([&] {
+    for (auto t = start; t < end; t += std::chrono::seconds(1)) {
+      std::this_thread::sleep_until(t);
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(a.db + "-wal", ec);
+      wal_sizes.push_back(ec ? 0 : size);
+    }
+  });
   for (auto& t : threads) t.join();
+  wal_sampler.join();
   // Requests scheduled inside the window may finish after it: the rate counts the real span.
   const double span = std::max(1e-9, Since(start));
   const long rss = PeakRssKb(pid);
@@ -294,6 +317,22 @@ int Load(const Args& a) {
   std::printf("load: latency p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms\n", pct(0.5),
               pct(0.99), pct(0.999), latencies.empty() ? 0.0 : 1e3 * latencies.back());
   std::printf("load: daemon peak RSS %.1f MiB\n", rss / 1024.0);
+  // Where the tail comes from: latency by 5-second window of scheduled time, with the WAL size.
+  constexpr int kWindow = 5;
+  std::sort(timeline.begin(), timeline.end());
+  for (int w = 0; w * kWindow < a.seconds; ++w) {
+    std::vector<double> in;
+    for (const auto& [at, lat] : timeline) {
+      if (at >= w * kWindow && at < (w + 1) * kWindow) in.push_back(lat);
+    }
+    if (in.empty()) continue;
+    std::sort(in.begin(), in.end());
+    const std::size_t wal_at = std::min<std::size_t>(wal_sizes.size(), (w + 1) * kWindow);
+    std::printf("load:   %3d-%3d s  p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  WAL %5.0f MiB\n",
+                w * kWindow, (w + 1) * kWindow, 1e3 * in[in.size() / 2],
+                1e3 * in[std::min(in.size() - 1, in.size() * 99 / 100)], 1e3 * in.back(),
+                wal_at == 0 ? 0.0 : wal_sizes[wal_at - 1] / 1048576.0);
+  }
   return errors.load() == 0 ? 0 : 1;
 }
 

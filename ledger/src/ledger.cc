@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -207,7 +209,26 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& db_path, const O
   impl->db = std::move(*db);
   sqlite3* raw = impl->db.get();
   Status st = schema::Configure(raw, opts.read_only, opts.cache_mib, opts.mmap_mib);
-  if (st.ok() && !opts.auto_checkpoint) st = sql::Exec(raw, "PRAGMA wal_autocheckpoint=0");
+  if (st.ok() && !opts.auto_checkpoint) {
+    st = sql::Exec(raw, "PRAGMA wal_autocheckpoint=0");
+    if (st.ok() && !opts.read_only && opts.wal_restart_bytes > 0) {
+      // Registered after the pragma, which clears any wal hook.
+      sqlite3_wal_hook(
+          raw,
+          [](void* arg, sqlite3*, const char*, int frames) {
+            static_cast<Impl*>(arg)->wal_frames = frames;
+            return SQLITE_OK;
+          },
+          impl.get());
+      auto page = sql::Stmt::Prepare(raw, "PRAGMA page_size");
+      std::int64_t page_size = 4096;
+      if (page.ok()) {
+        auto row = page->Step();
+        if (row.ok() && *row) page_size = page->Int(0);
+      }
+      impl->wal_restart_frames = opts.wal_restart_bytes / (page_size + 24);  // frame header: 24 B
+    }
+  }
   if (st.ok()) {
     auto version = schema::Version(raw);
     if (!version.ok()) {
@@ -396,7 +417,34 @@ Result<std::uint64_t> Ledger::Append(std::span<const EntryInput> entries,
   d.size = first + entries.size();
   d.chain_head = chain;
   d.frontier = std::move(frontier);
+  d.DrainWalIfOver();
   return first;
+}
+
+void Ledger::Impl::DrainWalIfOver() {
+  if (wal_restart_frames <= 0 || wal_frames < wal_restart_frames) return;
+  // Between two commits nothing appends to the WAL, so this PASSIVE checkpoint can copy all of
+  // it (the background checkpointer has usually copied most already); the next commit then
+  // restarts the log and truncates it to journal_size_limit. Failure is not an error: the commit
+  // is durable, and the next commit tries again.
+  const auto t0 = std::chrono::steady_clock::now();
+  int log = 0, copied = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  ++wal_drains.drains;
+  if (rc != SQLITE_OK || copied < log) ++wal_drains.incomplete;
+  wal_drains.last_ms = ms;
+  wal_drains.max_ms = std::max(wal_drains.max_ms, ms);
+  // Until the next commit reports the log's new length, don't try again.
+  if (rc == SQLITE_OK && copied >= log) wal_frames = 0;
+}
+
+WalDrainStats Ledger::wal_drain_stats() const {
+  WalDrainStats s = impl_->wal_drains;
+  s.wal_frames = impl_->wal_frames;
+  return s;
 }
 
 namespace {

@@ -24,6 +24,13 @@ struct Ledger::Impl {
   Hash chain_head{};
   merkle::RootBuilder frontier;
 
+  // OpenOptions::wal_restart_bytes as WAL frames (0: no bound), and the WAL's frame count after
+  // the last commit, reported by SQLite's wal hook.
+  std::int64_t wal_restart_frames = 0;
+  std::int64_t wal_frames = 0;
+  WalDrainStats wal_drains;
+  void DrainWalIfOver();
+
   sql::Stmt insert_entry;
   sql::Stmt select_entry;
   sql::Stmt select_hashes;

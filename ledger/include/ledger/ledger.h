@@ -66,6 +66,20 @@ struct OpenOptions {
   // Let SQLite checkpoint the WAL inside commits (its default). A writer that runs a
   // WalCheckpointer beside it turns this off so commits never include that copy.
   bool auto_checkpoint = true;
+  // Without auto_checkpoint, the background checkpointer copies the WAL back while commits keep
+  // appending to it, so the log never drains by itself and would grow without bound. Once a commit
+  // leaves more than this in the WAL, the writer finishes the copy itself between two commits (a
+  // PASSIVE checkpoint with no commit racing it), and SQLite restarts the log from its beginning
+  // at the next commit. 0 disables the bound.
+  std::int64_t wal_restart_bytes = std::int64_t{256} << 20;
+};
+
+// The writer's own WAL drains (OpenOptions::wal_restart_bytes).
+struct WalDrainStats {
+  std::uint64_t drains = 0;      // checkpoints run by the writer to let the log restart
+  std::uint64_t incomplete = 0;  // of those, ones a reader or the checkpointer kept from finishing
+  double last_ms = 0, max_ms = 0;  // time spent in them
+  std::int64_t wal_frames = 0;     // frames in the WAL after the last commit
 };
 
 struct InitOptions {
@@ -126,6 +140,7 @@ class Ledger {
   // changing nothing, if another process appended since the last Open/Refresh/Append.
   Result<std::uint64_t> Append(std::span<const EntryInput> entries,
                                const std::function<Status()>& in_transaction = {});
+  WalDrainStats wal_drain_stats() const;
 
   Result<Entry> Get(std::uint64_t index);
   // Calls `fn` for entries [from, to) in order; stops early and returns its status if not ok.
