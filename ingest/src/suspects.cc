@@ -23,6 +23,9 @@ constexpr int kSale = 3505;
 constexpr int kBlock = 2;
 constexpr int kInsured = 1;
 constexpr std::int64_t kDoubleScanSeconds = 60;
+// A patient's boxes sold again by the counter that sold them: from this many purchases (visits on
+// different days), a pattern.
+constexpr std::size_t kPatternPurchases = 2;
 
 // The rules suspects are built from, as recorded in row_facts.rules and the entries' findings.
 const std::vector<std::string>& SuspectRules() {
@@ -421,6 +424,12 @@ Status BuildState::FromFindings(const ledger::FactRange& range) {
   }
   LEDGER_RETURN_IF_ERROR(FetchFacts(priors));
 
+  struct SameCounter {
+    std::uint64_t entry, prior;
+    std::string identity, psn_hash;
+    int month;
+  };
+  std::vector<SameCounter> same_counter;
   for (const Pending& p : pending) {
     const RowFact& row = facts.at(p.entry);
     const bool receipt = std::find(std::begin(kReceiptInfnos), std::end(kReceiptInfnos),
@@ -462,15 +471,47 @@ Status BuildState::FromFindings(const ledger::FactRange& range) {
       } else if (f.rule == "RETURN_WITHOUT_SALE" && Wanted(CaseType::kReturnAnomaly)) {
         add(Get(CaseType::kReturnAnomaly, row.institution, row.month));
       }
-      // The patient whose insured purchase came back: not for a double scan at the counter.
+      // The patient whose insured purchase came back. The box left the counter with the patient
+      // when it reappears at another institution (CODE_RESOLD) or back in stock through the
+      // supply side at the one that sold it (CODE_REUSED on a receipt, count or purchase return).
+      // A code sold again by the institution that sold it (CODE_REUSED on a sale) is that
+      // institution's reuse (code_reuse): one such box says nothing about the patient, whose code
+      // the counter may simply have kept. Boxes of several of the patient's purchases coming back
+      // at the counter are a pattern (a pharmacy buying back its customers' boxes) and open a
+      // case; one box only joins a case the patient has anyway.
       if ((f.rule == "CODE_RESOLD" || f.rule == "CODE_REUSED") && prior != nullptr &&
           prior->infno == kSale && prior->settle == kInsured && !prior->psn_hash.empty() &&
           Wanted(CaseType::kPatientReturned)) {
         const bool double_scan = prior->institution == row.institution && row.time >= prior->time &&
                                  row.time - prior->time <= kDoubleScanSeconds;
-        if (!double_scan) add(Get(CaseType::kPatientReturned, prior->psn_hash, row.month));
+        const bool left_counter = f.rule == "CODE_RESOLD" || receipt;
+        if (left_counter) {
+          add(Get(CaseType::kPatientReturned, prior->psn_hash, row.month));
+        } else if (!double_scan) {
+          same_counter.push_back({p.entry, prior->entry, f.identity, prior->psn_hash, row.month});
+        }
       }
     }
+  }
+  // Same-counter resales of a patient's boxes: a case from kPatternPurchases purchases on. A
+  // purchase is a visit: the rows of one transaction (one day at one institution) are one.
+  std::map<std::string, std::set<std::pair<std::string, std::int64_t>>> purchases_back;
+  for (const SameCounter& sc : same_counter) {
+    const RowFact& prior = facts.at(sc.prior);
+    purchases_back[BuilderKey(CaseType::kPatientReturned, sc.psn_hash, sc.month)].emplace(
+        prior.institution, validator::DaysFromCivil(validator::DateOf(prior.time)));
+  }
+  for (const SameCounter& sc : same_counter) {
+    const std::string key = BuilderKey(CaseType::kPatientReturned, sc.psn_hash, sc.month);
+    Builder* b = nullptr;
+    if (purchases_back[key].size() >= kPatternPurchases) {
+      b = &Get(CaseType::kPatientReturned, sc.psn_hash, sc.month);
+    } else if (auto it = builders.find(key); it != builders.end()) {
+      b = &it->second;
+    }
+    if (b == nullptr) continue;
+    b->Add(sc.entry, "flagged", sc.identity);
+    b->Add(sc.prior, "prior_sale", sc.identity);
   }
   return Status::Ok();
 }
