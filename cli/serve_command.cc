@@ -1,11 +1,14 @@
 // `drugtrace serve`: runs the ingest daemon until SIGTERM or SIGINT, then drains.
 #include <signal.h>
 
+#include <cctype>
 #include <fstream>
 #include <iostream>
 
 #include "common.h"
 #include "ingest/daemon.h"
+#include "ledger/hash.h"
+#include "ledger/note.h"
 
 namespace cli {
 
@@ -14,7 +17,7 @@ namespace {
 struct ServeArgs {
   std::string db;
   std::string listen = "127.0.0.1:8440";
-  std::string tls_cert, tls_key, port_file;
+  std::string tls_cert, tls_key, port_file, console_public_key;
   bool insecure_listen = false;
   int threads = 2;
   std::size_t body_limit = 4 << 20;
@@ -25,9 +28,34 @@ bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+// The console's key fingerprint: SHA-256 of the raw 32-byte Ed25519 public key, lower-case hex
+// in groups of 8 (the console computes and shows the same, docs/console.md).
+std::string Fingerprint(const ledger::VerifierKey& key) {
+  const std::string hex = ledger::ToHex(ledger::Sha256(ledger::Bytes(key.public_key())));
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 8) {
+    out += (i ? " " : "") + hex.substr(i, 8);
+  }
+  return out;
+}
+
 int RunServe(const ServeArgs& a) {
   ingest::DaemonOptions o;
   o.db_path = a.db;
+  if (!a.console_public_key.empty()) {
+    auto text = ReadInput(a.console_public_key);
+    if (!text) return kExitFailure;
+    while (!text->empty() && std::isspace(static_cast<unsigned char>(text->back()))) {
+      text->pop_back();
+    }
+    auto key = ledger::VerifierKey::Parse(*text);
+    if (!key.ok()) {
+      return Fail("serve: --console-public-key " + a.console_public_key +
+                      " does not hold a verifier key (the output of drugtrace key)",
+                  key.status());
+    }
+    o.console_public_key = key->ToString();
+  }
   const auto colon = a.listen.rfind(':');
   if (colon == std::string::npos) return Fail("serve: --listen must be HOST:PORT, got " + a.listen);
   o.http.address = a.listen.substr(0, colon);
@@ -68,6 +96,10 @@ int RunServe(const ServeArgs& a) {
   if (!daemon) return Fail("serve: " + error);
   std::cerr << "drugtrace serve: listening on " << (tls ? "https://" : "http://") << o.http.address
             << ":" << daemon->port() << " (ledger " << a.db << ")\n";
+  if (auto key = ledger::VerifierKey::Parse(daemon->console_public_key()); key.ok()) {
+    std::cerr << "drugtrace serve: console verifier key " << key->ToString() << "\n"
+              << "drugtrace serve: its fingerprint (SHA-256) " << Fingerprint(*key) << "\n";
+  }
   if (!a.port_file.empty()) {
     std::ofstream f(a.port_file + ".tmp");
     f << daemon->port() << "\n";
@@ -96,6 +128,8 @@ void RegisterServeCommand(CLI::App& app, int& exit_code) {
   s->add_option("--body-limit", a.body_limit, "Largest request body in bytes");
   s->add_option("--queue", a.queue, "Messages waiting for the writer before 503");
   s->add_option("--port-file", a.port_file, "Write the listening port here once ready");
+  s->add_option("--console-public-key", a.console_public_key,
+                "Verifier key file the console checks checkpoints with (default: the log's own)");
   s->callback([&] { exit_code = RunServe(a); });
 }
 

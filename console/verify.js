@@ -158,6 +158,12 @@ export async function parseVerifierKey(text) {
   return { name, id, idHex, publicKey: data.slice(1), cryptoKey, text };
 }
 
+// The fingerprint shown beside a key (and printed by `drugtrace serve`): SHA-256 of the raw 32-byte
+// Ed25519 public key, lower-case hex in groups of 8.
+export async function keyFingerprint(publicKey) {
+  return hex(await sha256(publicKey)).replace(/(.{8})(?!$)/g, '$1 ');
+}
+
 // ---- signed notes and checkpoints (ledger-format §5) ----
 
 const SIG_PREFIX = '\u2014 ';
@@ -254,7 +260,7 @@ export async function verifyEvent(event, cp) {
 
 // Verifies a whole history answer. `keyText` is the verifier key to trust (pinned by the officer,
 // or the answer's own `verifier_key` when none is pinned). Never throws: failures are reported.
-//   → {key: {ok, name, idHex, error}, checkpoint: {ok, origin, size, root, error},
+//   → {key: {ok, name, idHex, fingerprint, error}, checkpoint: {ok, origin, size, root, error},
 //      events: [{ok, error, doc}]}   (doc: the entry's JSON, parsed from the verified bytes)
 export async function verifyHistory(history, keyText) {
   const result = { key: { ok: false }, checkpoint: { ok: false }, events: [] };
@@ -263,7 +269,7 @@ export async function verifyHistory(history, keyText) {
   let cp = null;
   try {
     key = await parseVerifierKey(keyText);
-    result.key = { ok: true, name: key.name, idHex: key.idHex };
+    result.key = { ok: true, name: key.name, idHex: key.idHex, fingerprint: await keyFingerprint(key.publicKey) };
   } catch (e) {
     result.key = { ok: false, error: e.message };
   }

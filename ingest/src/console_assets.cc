@@ -11,12 +11,6 @@ namespace {
 
 constexpr std::string_view kPrefix = "/console/";
 
-// No inline script or style, no eval, no plug-ins, no framing; the page may only fetch from the
-// daemon itself (the regulator API).
-constexpr std::string_view kCsp =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
 std::string_view ContentType(std::string_view name) {
   auto ends_with = [&](std::string_view ext) {
     return name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext;
@@ -33,11 +27,9 @@ HttpResponse WithHeaders(int status, std::string_view content_type, std::string 
   r.status = status;
   r.content_type = std::string(content_type);
   r.body = std::move(body);
+  // The security headers (CSP, nosniff, framing, referrer) are the daemon's defaults on every
+  // response (ingest/src/daemon.cc); these are the console's own.
   r.headers = {
-      {"Content-Security-Policy", std::string(kCsp)},
-      {"X-Content-Type-Options", "nosniff"},
-      {"Referrer-Policy", "no-referrer"},
-      {"X-Frame-Options", "DENY"},
       {"Cross-Origin-Opener-Policy", "same-origin"},
       {"Cache-Control", "no-cache"},
   };

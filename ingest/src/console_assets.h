@@ -1,5 +1,6 @@
 // The regulator web console (console/*, docs/console.md): static files compiled into the binary
-// (scripts/embed.cmake) and served at "/" and "/console/..." with a strict Content-Security-Policy.
+// (scripts/embed.cmake) and served at "/" and "/console/..."; the daemon adds its strict
+// Content-Security-Policy and the other security headers to every response.
 // The console itself only talks to the regulator API; nothing here touches the ledger.
 #pragma once
 
@@ -13,7 +14,7 @@ namespace ingest {
 bool IsConsolePath(std::string_view path);
 
 // The asset for `path` (GET or HEAD), 404 for a console path with no such file, 405 for other
-// methods. Every answer carries the console's security headers.
+// methods.
 HttpResponse ConsoleAsset(std::string_view method, std::string_view path);
 
 }  // namespace ingest

@@ -85,6 +85,18 @@ struct AuditJob {
   std::function<void(bool)> done;
 };
 
+// A writing regulator route's step (a case action), run by the writer on its connection.
+struct WriteJob {
+  WriteStep step;
+  std::function<void(ApiResult)> done;
+};
+
+// Sent with every response, API and console alike: no inline script or style, no eval, no
+// plug-ins, no framing; a page may only fetch from the daemon itself.
+constexpr char kCsp[] =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 class DaemonImpl final : public Daemon, public Handler {
  public:
   ~DaemonImpl() override { Stop(); }
@@ -122,7 +134,12 @@ class DaemonImpl final : public Daemon, public Handler {
     }
     metrics_.SetLedgerSize(ledger_->size());
     ledger_size_ = ledger_->size();
-    server_ = HttpServer::Create(options.http, *this, error);
+    ServerOptions http = options.http;
+    http.default_headers.insert(http.default_headers.end(), {{"Content-Security-Policy", kCsp},
+                                                             {"X-Content-Type-Options", "nosniff"},
+                                                             {"X-Frame-Options", "DENY"},
+                                                             {"Referrer-Policy", "no-referrer"}});
+    server_ = HttpServer::Create(http, *this, error);
     if (!server_) return false;
     writer_ = std::thread([this] { WriterLoop(); });
     server_->Start();
@@ -130,6 +147,7 @@ class DaemonImpl final : public Daemon, public Handler {
   }
 
   std::uint16_t port() const override { return server_->port(); }
+  std::string console_public_key() const override { return console_key_; }
 
   void Stop() override {
     std::call_once(stop_once_, [this] {
@@ -214,15 +232,18 @@ class DaemonImpl final : public Daemon, public Handler {
     std::vector<Job> jobs;
     std::vector<Submission> batch;
     std::vector<AuditJob> audits;
+    std::vector<WriteJob> writes;
     while (true) {
       {
         std::unique_lock lock(mu_);
-        cv_.wait_for(lock, std::chrono::milliseconds(200),
-                     [this] { return stopping_ || !queue_.empty() || !audits_.empty(); });
-        if (queue_.empty() && audits_.empty() && stopping_) {
+        cv_.wait_for(lock, std::chrono::milliseconds(200), [this] {
+          return stopping_ || !queue_.empty() || !audits_.empty() || !writes_.empty();
+        });
+        if (queue_.empty() && audits_.empty() && writes_.empty() && stopping_) {
           writer_done_ = true;  // later audits are refused (503), never left unanswered
           break;
         }
+        writes.swap(writes_);
         audits.swap(audits_);
         while (!queue_.empty() && jobs.size() < options_.max_batch) {
           jobs.push_back(std::move(queue_.front()));
@@ -248,6 +269,13 @@ class DaemonImpl final : public Daemon, public Handler {
           jobs[i].respond(FromOutcome(o));
         }
         jobs.clear();
+      }
+      if (!writes.empty()) {
+        RunWrites(writes);
+        // Their audit entries were just handed over: commit them in this round too.
+        std::lock_guard lock(mu_);
+        for (auto& a : audits_) audits.push_back(std::move(a));
+        audits_.clear();
       }
       if (!audits.empty()) CommitAudits(audits);
       const auto now = Clock::now();
@@ -302,10 +330,46 @@ class DaemonImpl final : public Daemon, public Handler {
           lock.unlock();
           cv_.notify_one();
         },
+        [this](WriteStep step, std::function<void(ApiResult)> done) {
+          std::unique_lock lock(mu_);
+          if (writer_done_) {
+            lock.unlock();
+            return done(ApiResult::Error(503, "shutting down"));
+          }
+          writes_.push_back({std::move(step), std::move(done)});
+          lock.unlock();
+          cv_.notify_one();
+        },
         error);
     if (regulators_ == nullptr) return false;
-    AddSuspectRoutes(regulators_->api());  // case actions (POST) are CLI-only for now
+    AddSuspectRoutes(regulators_->api());
+    console_key_ = options_.console_public_key.empty() ? ledger_->verifier().ToString()
+                                                       : options_.console_public_key;
+    AddWhoamiRoute(regulators_->api(), console_key_);
     return true;
+  }
+
+  // Writer thread: each write step on the write connection, in its own transaction; a kBusy (the
+  // CLI appended meanwhile) makes the processor catch up, then the step runs once more.
+  void RunWrites(std::vector<WriteJob>& writes) {
+    for (auto& w : writes) {
+      auto result = w.step(*ledger_);
+      if (!result.ok() && result.status().code() == ledger::Code::kBusy) {
+        std::vector<Submission> none;
+        processor_->ProcessBatch(none);
+        result = w.step(*ledger_);
+      }
+      if (!result.ok()) {
+        std::fprintf(stderr, "drugtrace serve: regulator write failed: %s\n",
+                     result.status().ToString().c_str());
+      }
+      ledger_size_ = ledger_->size();
+      metrics_.SetLedgerSize(ledger_->size());
+      w.done(result.ok()
+                 ? std::move(*result)
+                 : ApiResult::Error(503, "ledger unavailable: " + result.status().message()));
+    }
+    writes.clear();
   }
 
   // One transaction for the audit entries gathered since the last; each query is answered after.
@@ -347,6 +411,7 @@ class DaemonImpl final : public Daemon, public Handler {
   }
 
   DaemonOptions options_;
+  std::string console_key_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<ledger::WalCheckpointer> checkpointer_;
   std::unique_ptr<Processor> processor_;
@@ -363,6 +428,7 @@ class DaemonImpl final : public Daemon, public Handler {
   std::unique_ptr<RegulatorService> regulators_;
   std::unique_ptr<ledger::RegulatorStore> audit_store_;  // writer thread only
   std::vector<AuditJob> audits_;                         // guarded by mu_
+  std::vector<WriteJob> writes_;                         // guarded by mu_
   bool writer_done_ = false;                             // guarded by mu_
   std::once_flag stop_once_;
 };

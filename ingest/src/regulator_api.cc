@@ -138,11 +138,87 @@ ApiResult Coverage(const ApiRequest& req, ReaderContext& ctx) {
   return r;
 }
 
+// GET /v1/institutions/{code}/month?month=YYYY-MM: one institution's month for the console —
+// the verdict mix of its rows, its findings (most frequent first) and the drugs it sold or took
+// back without a valid code. Coverage rates are in the coverage report.
+ApiResult InstitutionMonth(const ApiRequest& req, ReaderContext& ctx) {
+  const std::string& code = req.params.at(0);
+  if (code.empty() || code.size() > 64) {
+    return ApiResult::Error(400, "institution: must be an institution code of 1 to 64 bytes");
+  }
+  auto month_it = req.query.find("month");
+  if (month_it == req.query.end()) {
+    return ApiResult::Error(400, "month: missing (use ?month=YYYY-MM)");
+  }
+  std::string error;
+  auto month = ParseMonth(month_it->second, error);
+  if (!month) return ApiResult::Error(400, "month: " + error);
+  if (auto st = ctx.Refresh(); !st.ok()) return ApiResult::Error(503, st.message());
+  const validator::Institution* inst = ctx.refdata().FindInstitution(code);
+  if (!req.who.region.empty() &&
+      (inst == nullptr || !RegionContains(req.who.region, inst->region))) {
+    return ApiResult::Error(
+        403, "institution " + code + " is outside this token's region " + req.who.region);
+  }
+  auto cells = ctx.store().Coverage(*month, *month);
+  if (!cells.ok()) return ApiResult::Error(503, cells.status().message());
+  auto findings = ctx.store().FindingCounts(code, *month);
+  if (!findings.ok()) return ApiResult::Error(503, findings.status().message());
+  auto gaps = ctx.store().MissingCodeDrugs(code, *month);
+  if (!gaps.ok()) return ApiResult::Error(503, gaps.status().message());
+
+  // Verdicts of its sale and return rows (row counts; voided rows are netted out as in the
+  // coverage report).
+  std::int64_t by_verdict[3] = {0, 0, 0};
+  for (const ledger::CoverageCell& c : *cells) {
+    if (c.institution == code && c.verdict >= 0 && c.verdict <= 2) by_verdict[c.verdict] += c.rows;
+  }
+  ApiResult r;
+  r.output = {
+      {"month", FormatMonth(*month)},
+      {"institution",
+       {{"code", code},
+        {"name", inst ? Json(inst->name) : Json(nullptr)},
+        {"class",
+         inst ? Json(validator::InstitutionClassName(inst->institution_class)) : Json(nullptr)},
+        {"region", inst ? Json(inst->region) : Json(nullptr)}}},
+      {"verdicts", {{"ok", by_verdict[0]}, {"warn", by_verdict[1]}, {"block", by_verdict[2]}}}};
+  Json f = Json::array();
+  for (const ledger::FindingCount& x : *findings) f.push_back({{"rule", x.rule}, {"rows", x.rows}});
+  r.output["findings"] = std::move(f);
+  Json g = Json::array();
+  for (const ledger::DrugGap& x : *gaps) {
+    const validator::Drug* drug = ctx.refdata().FindDrug(x.drug);
+    g.push_back({{"med_list_codg", x.drug},
+                 {"name", drug ? Json(drug->name) : Json(nullptr)},
+                 {"infno", std::to_string(x.infno)},
+                 {"rows", x.rows},
+                 {"boxes_milli", x.boxes_milli},
+                 {"amount_fen", x.amount_fen}});
+  }
+  r.output["missing_code_drugs"] = std::move(g);
+  return r;
+}
+
 }  // namespace
+
+void AddWhoamiRoute(RegulatorApi& api, std::string verifier_key) {
+  api.Add(
+      {"GET", "/v1/whoami", [key = std::move(verifier_key)](const ApiRequest& req, ReaderContext&) {
+         ApiResult r;
+         r.output = {{"role", RoleName(req.who.role)},
+                     {"label", req.who.label},
+                     {"token_id", req.who.token_id},
+                     {"region", req.who.region},
+                     {"verifier_key", key}};
+         return r;
+       }});
+}
 
 RegulatorApi::RegulatorApi() {
   Add({"GET", "/v1/codes/{}/history", History});
   Add({"GET", "/v1/reports/coverage", Coverage});
+  Add({"GET", "/v1/institutions/{}/month", InstitutionMonth});
 }
 
 void RegulatorApi::Add(ApiRoute route) {
@@ -165,21 +241,24 @@ std::variant<const ApiRoute*, ApiResult> RegulatorApi::Match(const HttpRequest& 
   const std::string_view path = std::string_view(req.target).substr(0, q);
   const auto segs = Segments(path);
   const ApiRoute* found = nullptr;
-  bool path_matched = false, bad_escape = false;
+  std::string allowed;  // the methods the path has, for a 405
+  bool bad_escape = false;
   for (const ApiRoute& r : routes_) {
     std::vector<std::string> params;
     if (!MatchPattern(r.pattern, segs, &params, bad_escape)) continue;
-    path_matched = true;
     if (r.method == req.method) {
       found = &r;
       out.params = std::move(params);
       break;
     }
+    allowed += (allowed.empty() ? "" : " or ") + r.method;
   }
   if (bad_escape) return ApiResult::Error(400, "path: malformed percent-escape");
-  if (!path_matched) return ApiResult::Error(404, "no such endpoint: " + std::string(path));
+  if (found == nullptr && allowed.empty()) {
+    return ApiResult::Error(404, "no such endpoint: " + std::string(path));
+  }
   if (found == nullptr) {
-    return ApiResult::Error(405, "use GET for " + std::string(path));
+    return ApiResult::Error(405, "use " + allowed + " for " + std::string(path));
   }
   if (who.role == Role::kTerminal) {
     return ApiResult::Error(403, "terminal tokens may not use the regulator API");

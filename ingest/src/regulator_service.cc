@@ -22,14 +22,14 @@ std::int64_t NowMs() {
 struct Query {
   const ApiRoute* route = nullptr;
   ApiRequest request;
-  HttpRequest http;  // method, target and remote, for the audit entry (body dropped)
+  HttpRequest http;  // method, target and remote, for the audit entry (the body is in request)
   Responder respond;
 };
 
 class Service final : public RegulatorService {
  public:
-  Service(RegulatorServiceOptions options, AuditSink audit)
-      : options_(std::move(options)), audit_(std::move(audit)) {}
+  Service(RegulatorServiceOptions options, AuditSink audit, WriteSink write)
+      : options_(std::move(options)), audit_(std::move(audit)), write_(std::move(write)) {}
   ~Service() override { Stop(); }
 
   bool Init(std::string& error) {
@@ -59,6 +59,7 @@ class Service final : public RegulatorService {
     Query q;
     auto matched = api_.Match(req, *who, q.request);
     q.request.who = *who;
+    q.request.body = std::move(req.body);
     q.http.method = std::move(req.method);
     q.http.target = std::move(req.target);
     q.http.remote = std::move(req.remote);
@@ -118,9 +119,17 @@ class Service final : public RegulatorService {
     }
   }
 
-  // Records the audit entry, then answers (503 if the audit could not be recorded: no answer
-  // leaves without its record).
+  // A writing route's step goes to the writer first; its answer is then audited like any other.
+  // Otherwise records the audit entry, then answers (503 if the audit could not be recorded: no
+  // answer leaves without its record).
   void Finish(Query& q, const std::string& route, const ApiResult& r) {
+    if (r.write) {
+      auto shared = std::make_shared<Query>(std::move(q));
+      return write_(r.write, [this, shared, route](ApiResult answer) {
+        answer.write = nullptr;
+        Finish(*shared, route, answer);
+      });
+    }
     ledger::EntryInput entry = AuditEntry(q.request.who, q.http, route, r.status, NowMs());
     HttpResponse answer = RegulatorApi::ToHttp(r);
     audit_(std::move(entry),
@@ -133,6 +142,7 @@ class Service final : public RegulatorService {
 
   RegulatorServiceOptions options_;
   AuditSink audit_;
+  WriteSink write_;
   RegulatorApi api_;
   std::vector<std::unique_ptr<ReaderContext>> contexts_;
   std::vector<std::thread> threads_;
@@ -146,8 +156,9 @@ class Service final : public RegulatorService {
 }  // namespace
 
 std::unique_ptr<RegulatorService> RegulatorService::Start(const RegulatorServiceOptions& options,
-                                                          AuditSink audit, std::string& error) {
-  auto s = std::make_unique<Service>(options, std::move(audit));
+                                                          AuditSink audit, WriteSink write,
+                                                          std::string& error) {
+  auto s = std::make_unique<Service>(options, std::move(audit), std::move(write));
   if (!s->Init(error)) return nullptr;
   return s;
 }

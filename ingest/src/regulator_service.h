@@ -1,7 +1,8 @@
 // The daemon's side of the regulator API: a reader thread (or two) with its own read-only ledger
 // connection runs the queries, so network threads never touch SQLite and the writer never waits
 // for a report. Every answered query is first recorded as an audit entry by the writer thread
-// (through AuditSink); the answer is released only once that entry is durable.
+// (through AuditSink); the answer is released only once that entry is durable. Routes that write
+// (case actions) hand their write step to the writer thread (through WriteSink) first.
 #pragma once
 
 #include <cstddef>
@@ -27,10 +28,15 @@ class RegulatorService {
   // Hands an audit entry to the writer; `done(true)` once it is committed, `done(false)` if it
   // could not be recorded. May call `done` on any thread.
   using AuditSink = std::function<void(ledger::EntryInput, std::function<void(bool)>)>;
+  // Hands a route's write step to the writer, which runs it on the write connection and calls
+  // `done` with its answer (a 503 if the ledger failed or the writer has stopped). The service
+  // then records the audit entry as for any query, and answers once that too is durable.
+  using WriteSink = std::function<void(WriteStep, std::function<void(ApiResult)>)>;
 
   // Opens the readers' connections (the pack index loads in the background) and starts them.
   static std::unique_ptr<RegulatorService> Start(const RegulatorServiceOptions& options,
-                                                 AuditSink audit, std::string& error);
+                                                 AuditSink audit, WriteSink write,
+                                                 std::string& error);
   virtual ~RegulatorService() = default;
 
   // The routes; add more before the daemon starts serving.

@@ -1,8 +1,10 @@
 #include "ledger/ingest_store.h"
 
+#include <chrono>
 #include <cstring>
 #include <unordered_map>
 
+#include "fact_counters.h"
 #include "hash_index.h"
 #include "ledger_impl.h"
 
@@ -33,7 +35,32 @@ struct IngestStore::Impl {
   // reading the rows again. Cleared by every commit and every (re)load.
   std::unordered_map<std::string, std::optional<std::uint64_t>> recent_heads;
   bool reads_open = false;
+
+  // Report counters (fact_counters.h): the facts this writer committed since the tables' watermark
+  // `pending_through`, folded in every kFlushInterval. Invalid after another process may have
+  // written facts; the next commit then re-reads the tail instead of trusting memory.
+  counters::Deltas pending;
+  std::int64_t pending_through = -1;
+  bool pending_valid = false;
+  std::chrono::steady_clock::time_point last_flush{};
+  counters::Writer counter_writer;
+  sql::Stmt select_target, count_tail;
+  Status CatchUpCounters();
+  // Inside the commit's transaction: adds the batch's facts to `batch` and, when due, folds
+  // everything into the tables; sets `flushed_through` when it did.
+  Status CountFacts(const IngestWrites& w, std::int64_t last_entry, counters::Deltas& batch,
+                    std::optional<std::int64_t>& flushed_through);
 };
+
+namespace {
+// How often the writer folds its deltas into the counter tables. Readers add the facts past the
+// watermark themselves, so this bounds their extra work (about a second of ingest), not accuracy.
+constexpr auto kFlushInterval = std::chrono::seconds(1);
+constexpr std::uint64_t kFlushFacts = 100000;
+// Facts folded per transaction when a ledger's counters catch up at open (after the schema 4
+// migration, or when the previous writer stopped between flushes).
+constexpr std::size_t kCatchUpChunk = 250000;
+}  // namespace
 
 namespace {
 
@@ -88,6 +115,92 @@ Status IngestStore::Impl::Prepare() {
       PrepareInto(db, select_row, "SELECT institution, bchno FROM ingest_rows WHERE entry = ?1"));
   LEDGER_RETURN_IF_ERROR(PrepareInto(
       db, select_event, "SELECT identity, prev, entry, state FROM code_events WHERE seq = ?1"));
+  LEDGER_RETURN_IF_ERROR(PrepareInto(
+      db, select_target,
+      "SELECT institution, month, infno, verdict, settle, coverage, boxes_milli, amount_fen, drug "
+      "FROM row_facts WHERE entry = ?1"));
+  LEDGER_RETURN_IF_ERROR(
+      PrepareInto(db, count_tail, "SELECT count(*) FROM row_facts WHERE entry > ?1"));
+  return Status::Ok();
+}
+
+Status IngestStore::Impl::CatchUpCounters() {
+  while (true) {
+    sql::Transaction txn(db);
+    LEDGER_RETURN_IF_ERROR(txn.Begin());
+    auto mark = counters::Watermark(db);
+    if (!mark.ok()) return mark.status();
+    counters::Deltas d;
+    auto last = counters::AggregateTail(db, *mark, kCatchUpChunk, d);
+    if (!last.ok()) return last.status();
+    if (*last != *mark) LEDGER_RETURN_IF_ERROR(counter_writer.Apply(db, d, *last));
+    LEDGER_RETURN_IF_ERROR(txn.Commit());
+    if (*last == *mark) {
+      pending.Clear();
+      pending_through = *mark;
+      pending_valid = true;
+      last_flush = std::chrono::steady_clock::now();
+      return Status::Ok();
+    }
+  }
+}
+
+Status IngestStore::Impl::CountFacts(const IngestWrites& w, std::int64_t last_entry,
+                                     counters::Deltas& batch,
+                                     std::optional<std::int64_t>& flushed_through) {
+  for (const RowFact& f : w.facts) {
+    batch.AddFact(f);
+    if (!counters::IsEffectiveVoid(f)) continue;
+    // The voided row was inserted earlier, in this transaction or before: SQLite sees it.
+    select_target.Bind(1, I64(*f.target_entry));
+    auto row = select_target.Step();
+    if (!row.ok() || !*row) {
+      select_target.Reset();
+      if (!row.ok()) return row.status();
+      return Status::Corruption("row_facts: the void at entry " + std::to_string(f.entry) +
+                                " names entry " + std::to_string(*f.target_entry) +
+                                ", which has no row facts");
+    }
+    RowFact t;
+    t.institution = select_target.Text(0);
+    t.month = static_cast<int>(select_target.Int(1));
+    t.infno = static_cast<int>(select_target.Int(2));
+    t.verdict = static_cast<int>(select_target.Int(3));
+    t.settle = static_cast<int>(select_target.Int(4));
+    t.coverage = static_cast<CoverageClass>(select_target.Int(5));
+    t.boxes_milli = select_target.Int(6);
+    t.amount_fen = select_target.Int(7);
+    t.drug = select_target.Text(8);
+    select_target.Reset();
+    batch.AddVoided(t);
+  }
+  const bool due = !pending_valid || pending.facts + batch.facts >= kFlushFacts ||
+                   std::chrono::steady_clock::now() - last_flush >= kFlushInterval;
+  if (!due) return Status::Ok();
+  auto mark = counters::Watermark(db);
+  if (!mark.ok()) return mark.status();
+  bool trust_memory = pending_valid && *mark == pending_through;
+  if (trust_memory) {
+    // Memory holds every fact past the watermark only if no other process added any: count them.
+    count_tail.Bind(1, *mark);
+    auto row = count_tail.Step();
+    if (!row.ok()) {
+      count_tail.Reset();
+      return row.status();
+    }
+    trust_memory = static_cast<std::uint64_t>(count_tail.Int(0)) == pending.facts + batch.facts;
+    count_tail.Reset();
+  }
+  if (trust_memory) {
+    LEDGER_RETURN_IF_ERROR(counter_writer.Apply(db, pending, last_entry));
+    LEDGER_RETURN_IF_ERROR(counter_writer.Apply(db, batch, last_entry));
+  } else {
+    counters::Deltas tail;
+    auto last = counters::AggregateTail(db, *mark, 0, tail);
+    if (!last.ok()) return last.status();
+    LEDGER_RETURN_IF_ERROR(counter_writer.Apply(db, tail, last_entry));
+  }
+  flushed_through = last_entry;
   return Status::Ok();
 }
 
@@ -182,6 +295,7 @@ Result<std::unique_ptr<IngestStore>> IngestStore::Open(Ledger& ledger) {
   impl->db = ledger.impl().db.get();
   LEDGER_RETURN_IF_ERROR(impl->Prepare());
   LEDGER_RETURN_IF_ERROR(impl->Load());
+  if (!ledger.impl().read_only) LEDGER_RETURN_IF_ERROR(impl->CatchUpCounters());
   return std::unique_ptr<IngestStore>(new IngestStore(std::move(impl)));
 }
 
@@ -233,6 +347,9 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
   }
 
   const std::uint64_t first_message = d.next_message_seq;
+  const auto last_entry = static_cast<std::int64_t>(d.ledger->size() + entries.size()) - 1;
+  counters::Deltas batch;                       // this commit's facts, counted in its transaction
+  std::optional<std::int64_t> flushed_through;  // set when the commit folded the counters
   auto write_indexes = [&]() -> Status {
     std::uint64_t mseq = first_message;
     for (const MessageRecord& m : w.messages) {
@@ -297,12 +414,24 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
       d.insert_fact.Bind(15, f.rules);
       LEDGER_RETURN_IF_ERROR(d.insert_fact.Run());
     }
+    if (!w.facts.empty() || !d.pending_valid) {
+      LEDGER_RETURN_IF_ERROR(d.CountFacts(w, last_entry, batch, flushed_through));
+    }
     return Status::Ok();
   };
   EndReads();  // Append takes the write lock in its own transaction
   auto first = d.ledger->Append(entries, write_indexes);
   d.recent_heads.clear();
   if (!first.ok()) return first.status();
+
+  if (flushed_through) {
+    d.pending.Clear();
+    d.pending_through = *flushed_through;
+    d.pending_valid = true;
+    d.last_flush = std::chrono::steady_clock::now();
+  } else {
+    d.pending.Merge(batch);
+  }
 
   // Committed: publish the new heads.
   std::uint64_t mseq = first_message;
@@ -504,7 +633,16 @@ Status IngestStore::RevokeToken(const Hash& hash) {
   return Status::Ok();
 }
 
+Status IngestStore::FlushCounters() {
+  Impl& d = *impl_;
+  EndReads();
+  d.pending_valid = false;  // re-read the tail: exact whatever happened since
+  return d.CatchUpCounters();
+}
+
 Status IngestStore::Refresh() {
+  // Another process may have recorded facts: the next commit re-reads the counters' tail.
+  impl_->pending_valid = false;
   return impl_->Load();
 }
 

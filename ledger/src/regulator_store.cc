@@ -1,10 +1,13 @@
 #include "ledger/regulator_store.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
+#include "fact_counters.h"
 #include "hash_index.h"
 #include "ledger_impl.h"
+#include "schema.h"
 
 namespace ledger {
 
@@ -29,19 +32,9 @@ constexpr char kSelectEvent[] = "SELECT identity, prev, entry FROM code_events W
 constexpr char kScanEvents[] =
     "SELECT seq, key, prev FROM code_events WHERE seq >= ?1 ORDER BY seq";
 
-// One pass over the month range of the covering index row_facts_month, grouped in its order.
 constexpr char kCoverage[] =
-    "SELECT institution, month, infno, verdict, settle, coverage, count(*), sum(boxes_milli), "
-    "sum(amount_fen) FROM row_facts WHERE month BETWEEN ?1 AND ?2 AND infno IN (3505, 3506) "
-    "GROUP BY month, institution, infno, verdict, settle, coverage";  // the index's order: no sort
-// The rows of the range voided by a void that took effect (a blocked void changes nothing),
-// found through the partial index of voids.
-constexpr char kVoided[] =
-    "SELECT t.institution, t.month, t.infno, t.verdict, t.settle, t.coverage, count(*), "
-    "sum(t.boxes_milli), sum(t.amount_fen) FROM row_facts AS v JOIN row_facts AS t ON t.entry = "
-    "v.target_entry WHERE v.infno = 3507 AND v.target_entry IS NOT NULL AND v.verdict < 2 AND "
-    "t.month BETWEEN ?1 AND ?2 AND t.infno IN (3505, 3506) "
-    "GROUP BY t.institution, t.month, t.infno, t.verdict, t.settle, t.coverage";
+    "SELECT institution, month, infno, verdict, settle, coverage, rows, boxes_milli, amount_fen "
+    "FROM coverage_cells WHERE month BETWEEN ?1 AND ?2";
 
 CoverageCell ReadCell(const sql::Stmt& st) {
   CoverageCell c;
@@ -57,11 +50,6 @@ CoverageCell ReadCell(const sql::Stmt& st) {
   return c;
 }
 
-bool SameKey(const CoverageCell& a, const CoverageCell& b) {
-  return a.institution == b.institution && a.month == b.month && a.infno == b.infno &&
-         a.verdict == b.verdict && a.settle == b.settle && a.coverage == b.coverage;
-}
-
 }  // namespace
 
 struct RegulatorStore::Impl {
@@ -72,14 +60,41 @@ struct RegulatorStore::Impl {
   bool packs_loaded = false;
   std::uint64_t next_event_seq = 1;
 
-  sql::Stmt select_event, scan_events, coverage, voided, latest_refdata, audit_since, insert_audit;
+  sql::Stmt select_event, scan_events, coverage, latest_refdata, audit_since, insert_audit;
   bool select_event_ready = false, scan_events_ready = false, coverage_ready = false,
-       voided_ready = false, latest_refdata_ready = false, audit_since_ready = false,
-       insert_audit_ready = false;
+       latest_refdata_ready = false, audit_since_ready = false, insert_audit_ready = false;
 
   Result<std::optional<std::uint64_t>> Head(std::string_view identity);
   Status CellsInto(sql::Stmt& st, int from, int to, std::vector<CoverageCell>& out);
+  // Runs `fn(watermark, tail)` in one read transaction, where `tail` sums the facts the counter
+  // tables do not hold yet (fact_counters.h).
+  template <typename Fn>
+  Status WithCounters(Fn&& fn);
 };
+
+template <typename Fn>
+Status RegulatorStore::Impl::WithCounters(Fn&& fn) {
+  auto version = schema::Version(db);
+  if (!version.ok()) return version.status();
+  if (*version < 4) {
+    return Status::FailedPrecondition(
+        "this ledger has schema version " + std::to_string(*version) +
+        ", which keeps no report counters; open it once with a writing command (drugtrace serve "
+        "or ingest) to upgrade it");
+  }
+  LEDGER_RETURN_IF_ERROR(sql::Exec(db, "BEGIN"));
+  Status st = [&]() -> Status {
+    auto mark = counters::Watermark(db);
+    if (!mark.ok()) return mark.status();
+    counters::Deltas tail;
+    auto last = counters::AggregateTail(db, *mark, 0, tail);
+    if (!last.ok()) return last.status();
+    return fn(tail);
+  }();
+  Status end = sql::Exec(db, "COMMIT");
+  LEDGER_RETURN_IF_ERROR(st);
+  return end;
+}
 
 RegulatorStore::RegulatorStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RegulatorStore::~RegulatorStore() = default;
@@ -188,33 +203,106 @@ Status RegulatorStore::Impl::CellsInto(sql::Stmt& st, int from, int to,
 Result<std::vector<CoverageCell>> RegulatorStore::Coverage(int from_month, int to_month) {
   Impl& d = *impl_;
   LEDGER_RETURN_IF_ERROR(Lazy(d.db, d.coverage, d.coverage_ready, kCoverage));
-  LEDGER_RETURN_IF_ERROR(Lazy(d.db, d.voided, d.voided_ready, kVoided));
-  // Both reads see one snapshot, so a void committed between them cannot be half-counted.
-  LEDGER_RETURN_IF_ERROR(sql::Exec(d.db, "BEGIN"));
-  std::vector<CoverageCell> cells, voided;
-  Status st = d.CellsInto(d.coverage, from_month, to_month, cells);
-  if (st.ok()) st = d.CellsInto(d.voided, from_month, to_month, voided);
-  Status end = sql::Exec(d.db, "COMMIT");
-  LEDGER_RETURN_IF_ERROR(st);
-  LEDGER_RETURN_IF_ERROR(end);
-  // Both lists are sorted by the grouping key; subtract the voided rows from their cells.
-  auto key_less = [](const CoverageCell& a, const CoverageCell& b) {
-    return std::tie(a.institution, a.month, a.infno, a.verdict, a.settle, a.coverage) <
-           std::tie(b.institution, b.month, b.infno, b.verdict, b.settle, b.coverage);
-  };
-  std::sort(cells.begin(), cells.end(), key_less);
-  for (const CoverageCell& v : voided) {
-    auto it = std::lower_bound(cells.begin(), cells.end(), v, key_less);
-    if (it == cells.end() || !SameKey(*it, v)) {
-      return Status::Corruption("row_facts: a voided row of " + v.institution +
-                                " is missing from its month's aggregate");
+  std::vector<CoverageCell> cells;
+  LEDGER_RETURN_IF_ERROR(d.WithCounters([&](const counters::Deltas& tail) -> Status {
+    LEDGER_RETURN_IF_ERROR(d.CellsInto(d.coverage, from_month, to_month, cells));
+    auto key_less = [](const CoverageCell& a, const CoverageCell& b) {
+      return std::tie(a.institution, a.month, a.infno, a.verdict, a.settle, a.coverage) <
+             std::tie(b.institution, b.month, b.infno, b.verdict, b.settle, b.coverage);
+    };
+    std::sort(cells.begin(), cells.end(), key_less);
+    for (const auto& [k, sums] : tail.cells) {
+      if (k.month < from_month || k.month > to_month) continue;
+      CoverageCell c;
+      c.institution = k.institution;
+      c.month = k.month;
+      c.infno = k.infno;
+      c.verdict = k.verdict;
+      c.settle = k.settle;
+      c.coverage = static_cast<CoverageClass>(k.coverage);
+      auto it = std::lower_bound(cells.begin(), cells.end(), c, key_less);
+      if (it == cells.end() || key_less(c, *it)) it = cells.insert(it, std::move(c));
+      it->rows += sums.rows;
+      it->boxes_milli += sums.boxes_milli;
+      it->amount_fen += sums.amount_fen;
     }
-    it->rows -= v.rows;
-    it->boxes_milli -= v.boxes_milli;
-    it->amount_fen -= v.amount_fen;
+    return Status::Ok();
+  }));
+  for (const CoverageCell& c : cells) {
+    if (c.rows < 0) {
+      return Status::Corruption("report counters: " + c.institution + " has " +
+                                std::to_string(c.rows) + " rows in a cell of month " +
+                                std::to_string(c.month));
+    }
   }
   std::erase_if(cells, [](const CoverageCell& c) { return c.rows == 0; });
   return cells;
+}
+
+Result<std::vector<FindingCount>> RegulatorStore::FindingCounts(std::string_view institution,
+                                                                int month) {
+  Impl& d = *impl_;
+  std::map<std::string, std::int64_t> counts;
+  LEDGER_RETURN_IF_ERROR(d.WithCounters([&](const counters::Deltas& tail) -> Status {
+    auto st = sql::Stmt::Prepare(
+        d.db, "SELECT rule, rows FROM finding_cells WHERE month = ?1 AND institution = ?2");
+    if (!st.ok()) return st.status();
+    st->Bind(1, std::int64_t{month}).Bind(2, institution);
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      counts[std::string(st->Text(0))] += st->Int(1);
+    }
+    for (const auto& [k, n] : tail.findings) {
+      if (k.month == month && k.institution == institution) counts[k.rule] += n;
+    }
+    return Status::Ok();
+  }));
+  std::vector<FindingCount> out;
+  for (auto& [rule, rows] : counts) out.push_back({rule, rows});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FindingCount& a, const FindingCount& b) { return a.rows > b.rows; });
+  return out;
+}
+
+Result<std::vector<DrugGap>> RegulatorStore::MissingCodeDrugs(std::string_view institution,
+                                                              int month) {
+  Impl& d = *impl_;
+  std::map<std::pair<std::string, int>, counters::Sums> sums;
+  LEDGER_RETURN_IF_ERROR(d.WithCounters([&](const counters::Deltas& tail) -> Status {
+    auto st = sql::Stmt::Prepare(d.db,
+                                 "SELECT drug, infno, rows, boxes_milli, amount_fen FROM "
+                                 "missing_drug_cells WHERE month = ?1 AND institution = ?2");
+    if (!st.ok()) return st.status();
+    st->Bind(1, std::int64_t{month}).Bind(2, institution);
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      counters::Sums& s = sums[{std::string(st->Text(0)), static_cast<int>(st->Int(1))}];
+      s.rows += st->Int(2);
+      s.boxes_milli += st->Int(3);
+      s.amount_fen += st->Int(4);
+    }
+    for (const auto& [k, v] : tail.drugs) {
+      if (k.month != month || k.institution != institution) continue;
+      counters::Sums& s = sums[{k.drug, k.infno}];
+      s.rows += v.rows;
+      s.boxes_milli += v.boxes_milli;
+      s.amount_fen += v.amount_fen;
+    }
+    return Status::Ok();
+  }));
+  std::vector<DrugGap> out;
+  for (const auto& [k, v] : sums) {
+    if (v.rows == 0) continue;
+    out.push_back({k.first, k.second, v.rows, v.boxes_milli, v.amount_fen});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const DrugGap& a, const DrugGap& b) {
+    return a.boxes_milli > b.boxes_milli;
+  });
+  return out;
 }
 
 Result<std::optional<std::uint64_t>> RegulatorStore::LatestRefDataEntry() {

@@ -8,7 +8,7 @@
 namespace ledger::schema {
 
 // The schema version this build writes; older databases are migrated on open, newer ones refused.
-inline constexpr int kVersion = 3;
+inline constexpr int kVersion = 4;
 
 // Sets the connection pragmas every ledger connection uses (WAL, synchronous=FULL, ...).
 Status Configure(sqlite3* db, bool read_only, int cache_mib, int mmap_mib = 0);

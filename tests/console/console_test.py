@@ -4,9 +4,11 @@
 Starts the real daemon on loopback with a small ledger written by the binary itself, then drives
 Debian's headless chromium through chromium-driver (python3-selenium; run with /usr/bin/python3):
 sign-in, a resold pack's timeline across institutions with every entry verified in the browser, a
-drug named `<img src=x onerror=alert(1)>` shown as text, answers altered in transit by a small proxy
-shown as NOT VERIFIED, a terminal token refused, and no errors in the browser console. Screenshots
-go to --screenshots.
+drug named `<img src=x onerror=alert(1)>` shown as text, the suspect cases (list, a case with its
+evidence and the verified histories of its codes, investigate and confirm recorded in its history),
+another region's case refused, the month page (sorting, class filter, trend, an institution),
+answers altered in transit by a small proxy shown as NOT VERIFIED, a terminal token refused, and no
+errors in the browser console. Screenshots go to --screenshots.
 
 usage: console_test.py --binary build/drugtrace --source . --screenshots build/console-screenshots
 """
@@ -108,7 +110,9 @@ def make_ledger(binary, source, work):
                     '--label', '测试稽查').split()[0]
     terminal = run(binary, 'token', 'create', '--db', db, '--role', 'terminal',
                    '--institution', P1).split()[0]
-    return db, regulator, terminal
+    county = run(binary, 'token', 'create', '--db', db, '--role', 'regulator',
+                 '--region', '130821', '--label', '隆化县医保局').split()[0]
+    return db, regulator, terminal, county
 
 
 def start_daemon(binary, db, work):
@@ -131,6 +135,7 @@ def start_daemon(binary, db, work):
 
 class Tamper:
     mode = None  # None: pass through; else one of the alterations below
+    last = None
 
 
 def b64flip(text):
@@ -140,7 +145,7 @@ def b64flip(text):
 
 
 def alter(out, mode):
-    ev = out['events']
+    ev = out.get('events')
     if mode == 'proof':  # one hash of the second entry's audit path
         ev[1]['proof']['hashes'][0] = b64flip(ev[1]['proof']['hashes'][0])
     elif mode == 'entry':  # the second entry's verdict rewritten, leaf hash left alone
@@ -177,6 +182,10 @@ def start_proxy(upstream):
             if Tamper.mode and '/history' in self.path and status == 200:
                 doc = json.loads(body)
                 doc['output'] = alter(doc['output'], Tamper.mode)
+                body = json.dumps(doc, ensure_ascii=False).encode()
+            if Tamper.mode == 'key' and self.path == '/v1/whoami' and status == 200:
+                doc = json.loads(body)  # the key the server says the console should use
+                doc['output'] = alter(doc['output'], 'key')
                 body = json.dumps(doc, ensure_ascii=False).encode()
             self.send_response(status)
             for k, v in headers.items():
@@ -270,6 +279,16 @@ def test_headers(base):
                   'unsafe' not in csp, f'{path} has the strict CSP')
             check(h['X-Content-Type-Options'] == 'nosniff', f'{path} has nosniff')
             check(h['Referrer-Policy'] == 'no-referrer', f'{path} has no-referrer')
+    # API answers carry the same headers, errors included.
+    try:
+        urllib.request.urlopen(base + '/v1/whoami')
+        check(False, 'GET /v1/whoami without a token is refused')
+    except urllib.error.HTTPError as e:
+        csp = e.headers['Content-Security-Policy'] or ''
+        check(e.code == 401 and "connect-src 'self'" in csp and "frame-ancestors 'none'" in csp and
+              e.headers['X-Content-Type-Options'] == 'nosniff' and
+              e.headers['Referrer-Policy'] == 'no-referrer',
+              'API answers (a 401 here) carry the CSP, nosniff and no-referrer')
     try:
         urllib.request.urlopen(base + '/console/../schemas/upload.schema.json')
         check(False, 'no file outside console/ is served')
@@ -313,7 +332,7 @@ def test_known_answer(c):
           f'verify.js refuses the example note with its size changed: {r.get("forged")}')
 
 
-def test_console(c, regulator, terminal, proxy_base):
+def test_console(c, regulator, terminal, county, proxy_base):
     d = c.d
     c.open()
     check(c.visible('signin'), 'an officer with no token sees the sign-in page')
@@ -371,6 +390,8 @@ def test_console(c, regulator, terminal, proxy_base):
     table = d.find_element(By.ID, 'coverage-table').text
     check(NAMES[P1] in table and NAMES[P2] in table, 'the month page lists both pharmacies')
     c.shot('05b-coverage')
+    test_month(c)
+    test_cases(c)
     d.find_element(By.CSS_SELECTOR, '#nav a[data-page=lookup]').click()
     c.wait.until(lambda _: c.visible('lookup'))
 
@@ -384,6 +405,14 @@ def test_console(c, regulator, terminal, proxy_base):
     for mode, expect_bad in (('proof', [1]), ('entry', [1]), ('annotation', [2]),
                              ('note', [0, 1, 2, 3]), ('key', [0, 1, 2, 3]), (None, [])):
         Tamper.mode = mode
+        if mode == 'key' or (mode is None and Tamper.last == 'key'):
+            # The console takes its key at sign-in (GET /v1/whoami): sign in through the proxy
+            # again so that it hands out the other key (and then the real one).
+            d.find_element(By.ID, 'sign-out').click()
+            c.wait.until(lambda _: c.visible('signin'))
+            c.sign_in(regulator)
+            c.wait.until(lambda _: c.visible('lookup'))
+        Tamper.last = mode
         events = c.look_up(RESOLD)
         bad = [i for i, e in enumerate(events) if 'bad' in e.get_attribute('class').split()]
         texts = [e.find_element(By.CSS_SELECTOR, '.badge').text for e in events]
@@ -414,6 +443,126 @@ def test_console(c, regulator, terminal, proxy_base):
     errors = c.console_errors(allow=('status of 403',))
     check(not errors, f'no other errors in the browser console: {errors}')
 
+    test_other_region(c, county)
+
+
+def rows_of(c, table):
+    return c.d.find_elements(By.CSS_SELECTOR, f'#{table} tbody tr')
+
+
+def test_month(c):
+    d = c.d
+    # Sorting: by collection rate ascending first, then descending after a click on its header.
+    header = d.find_element(By.CSS_SELECTOR, '#coverage-table th[data-sort=name] button')
+    header.click()
+    names = [r.find_element(By.CSS_SELECTOR, 'td a').text for r in rows_of(c, 'coverage-table')]
+    d.find_element(By.CSS_SELECTOR, '#coverage-table th[data-sort=name] button').click()
+    again = [r.find_element(By.CSS_SELECTOR, 'td a').text for r in rows_of(c, 'coverage-table')]
+    check(len(names) > 2 and again == names[::-1], f'the coverage table sorts both ways: {again}')
+    d.execute_script('const s = document.getElementById("class-filter");'
+                     's.value = "level3"; s.dispatchEvent(new Event("change"));')
+    classes = [r.find_elements(By.TAG_NAME, 'td')[1].text for r in rows_of(c, 'coverage-table')]
+    check(classes and all(x == '三级医院' for x in classes) and len(classes) < len(names),
+          f'the class filter keeps only 三级医院: {classes}')
+    d.execute_script('const s = document.getElementById("class-filter");'
+                     's.value = "retail_pharmacy"; s.dispatchEvent(new Event("change"));')
+    pharmacies = [r.find_element(By.CSS_SELECTOR, 'td a').text for r in rows_of(c, 'coverage-table')]
+    check(sorted(pharmacies) == sorted(NAMES.values()), f'and only the pharmacies for 零售药店: {pharmacies}')
+    check(d.find_elements(By.CSS_SELECTOR, '#trend svg circle'), 'the trend chart is drawn')
+    check(not d.find_element(By.ID, 'coverage-downloads').get_attribute('hidden'),
+          'CSV and HTML downloads are offered')
+    c.shot('08-month')
+    rows_of(c, 'coverage-table')[0].find_element(By.CSS_SELECTOR, 'td a').click()
+    c.wait.until(lambda _: c.visible('institution') and
+                 d.find_element(By.ID, 'page-institution').get_attribute('data-state') == 'done')
+    body = d.find_element(By.ID, 'inst-body').text
+    check('采集率' in body and '销售行' in body, 'an institution page shows its month figures')
+    rules = [td.text for td in d.find_elements(By.CSS_SELECTOR, '#inst-findings td.code')]
+    check('结论分布' in body and '拦截' in body and rules,
+          f'its verdict mix and findings (仁和堂药店 had a sale blocked): {rules}')
+    c.shot('09-institution')
+
+
+def test_cases(c):
+    d = c.d
+    d.find_element(By.CSS_SELECTOR, '#nav a[data-page=cases]').click()
+    c.wait.until(lambda _: c.visible('cases') and
+                 d.find_element(By.ID, 'page-cases').get_attribute('data-state') == 'done')
+    rows = rows_of(c, 'cases-table')
+    check(rows, f'the suspect list shows ranked cases ({len(rows)})')
+    check('风险金额' in d.find_element(By.ID, 'cases-total').text, 'with the money at risk')
+    text = d.find_element(By.ID, 'page-cases').text
+    check('null' not in text and 'undefined' not in text, 'no "null" or "undefined" on the page')
+    ids = [r.get_attribute('data-case') for r in rows]
+    d.execute_script('document.getElementById("f-status").value = "confirmed"')
+    d.find_element(By.CSS_SELECTOR, '#cases-form button[type=submit]').click()
+    c.wait.until(lambda _: '没有符合条件' in d.find_element(By.ID, 'cases-status').text)
+    check(not rows_of(c, 'cases-table') and 'status=confirmed' in d.current_url,
+          'the status filter narrows the list (nothing confirmed yet)')
+    d.get(c.base + '/#/cases')
+    c.wait.until(lambda _: rows_of(c, 'cases-table'))
+    c.shot('10-cases')
+    target = next((i for i in ids if i.startswith('pack_chain')), ids[0])
+    c.case_id = target
+    d.find_element(By.CSS_SELECTOR, f'#cases-table tr[data-case="{target}"] a').click()
+    c.wait.until(lambda _: c.visible('case') and
+                 d.find_element(By.ID, 'page-case').get_attribute('data-state') == 'done')
+    links = d.find_elements(By.CSS_SELECTOR, '#case-evidence .evidence a.code-link')
+    check(any(RESOLD in a.text for a in links), 'the evidence links the codes involved')
+    c.wait.until(lambda _: d.find_elements(By.CSS_SELECTOR, '#case-codes .case-code li.event'))
+    badges = d.find_elements(By.CSS_SELECTOR, '#case-codes .badge')
+    check(badges and all(b.get_attribute('data-verified') == 'true' for b in badges),
+          f'each involved code\'s timeline is shown and verified ({len(badges)} entries)')
+
+    def act(button, reason, recovered=''):
+        d.find_element(By.ID, 'act-reason').send_keys(reason)
+        if recovered:
+            d.find_element(By.ID, 'act-recovered').send_keys(recovered)
+        before = len(d.find_elements(By.CSS_SELECTOR, '#case-history li'))
+        d.find_element(By.ID, button).click()
+        c.wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, '#case-history li')) > before
+                     or 'error' in d.find_element(By.ID, 'act-status').get_attribute('class'))
+
+    check(d.find_element(By.ID, 'act-confirm').get_attribute('disabled') is not None,
+          'confirm is not offered for an open case')
+    act('act-investigate', '转交稽查科核查')
+    act('act-confirm', '现场核查属实 <b>x</b>', '36.50')
+    history = d.find_elements(By.CSS_SELECTOR, '#case-history li')
+    check([h.get_attribute('data-action') for h in history] == ['investigate', 'confirm'],
+          'investigate and confirm appear in the case\'s own history')
+    check('确认属实' in history[1].text and '测试稽查' in history[1].text and
+          '现场核查属实 <b>x</b>' in history[1].text,
+          'the confirmation shows who confirmed and why, as text')
+    check('已确认' in d.find_element(By.ID, 'case-status').text, 'the case is now confirmed')
+    check('36.50' in d.find_element(By.ID, 'case-body').text, 'the recovered amount is shown')
+    text = d.find_element(By.ID, 'page-case').text
+    check('null' not in text and 'undefined' not in text, 'no "null" or "undefined" on the case')
+    c.shot('11-case-confirmed')
+    d.set_window_size(390, 844)
+    c.shot('12-case-phone')
+    d.set_window_size(1280, 800)
+
+
+def test_other_region(c, county):
+    d = c.d
+    c.open()
+    d.execute_script('sessionStorage.clear()')  # this origin still holds the city officer's token
+    c.open()
+    c.sign_in(county)
+    c.wait.until(lambda _: c.visible('lookup'))
+    check('130821' in d.find_element(By.ID, 'who').text, 'the county officer sees their region')
+    d.get(c.base + '/#/case/' + c.case_id)
+    c.wait.until(lambda _: c.visible('case') and
+                 d.find_element(By.ID, 'page-case').get_attribute('data-state') == 'error')
+    text = d.find_element(By.ID, 'case-status-line').text
+    check('无权访问' in text and '130821' in text,
+          f'another region\'s case is refused: {text!r}')
+    check(d.find_element(By.ID, 'case-actions').get_attribute('hidden') is not None,
+          'and offers no action buttons')
+    c.shot('13-other-region-refused')
+    errors = c.console_errors(allow=('status of 403',))
+    check(not errors, f'no other errors in the browser console: {errors}')
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -425,13 +574,13 @@ def main():
     work = tempfile.mkdtemp(prefix='drugtrace-console-')
     proc = driver = proxy = None
     try:
-        db, regulator, terminal = make_ledger(a.binary, a.source, work)
+        db, regulator, terminal, county = make_ledger(a.binary, a.source, work)
         proc, port = start_daemon(a.binary, db, work)
         base = f'http://127.0.0.1:{port}'
         test_headers(base)
         proxy = start_proxy(base)
         driver = browser()
-        test_console(Console(driver, base, a.screenshots), regulator, terminal,
+        test_console(Console(driver, base, a.screenshots), regulator, terminal, county,
                      f'http://127.0.0.1:{proxy.server_address[1]}')
         print(f'PASS (screenshots in {a.screenshots})')
         return 0

@@ -1,5 +1,7 @@
 // `drugtrace serve`: the HTTP routes, authentication, the bounded queue and the single writer
-// thread that judges, records (group commit) and answers; background checkpoint signing.
+// thread that judges, records (group commit) and answers, and records regulators' case actions
+// and audit entries; background checkpoint signing; the console's security headers on every
+// response.
 #pragma once
 
 #include <chrono>
@@ -23,6 +25,9 @@ struct DaemonOptions {
   std::chrono::milliseconds checkpoint_interval{1000};
   // How long a drain may take at shutdown before connections are closed.
   std::chrono::milliseconds drain_grace{10000};
+  // The verifier key (note.h text form) the console checks checkpoints with, given to it by
+  // GET /v1/whoami; empty: the log's own key.
+  std::string console_public_key;
 };
 
 class Daemon {
@@ -31,6 +36,8 @@ class Daemon {
   // Opens the ledger, starts the writer and the network threads. Errors in `error`.
   static std::unique_ptr<Daemon> Start(const DaemonOptions& options, std::string& error);
   virtual std::uint16_t port() const = 0;
+  // The verifier key the console is given (DaemonOptions::console_public_key or the log's own).
+  virtual std::string console_public_key() const = 0;
   // Drains: stops accepting, finishes and commits queued work, answers it, signs a last checkpoint
   // and closes the ledger.
   virtual void Stop() = 0;

@@ -32,6 +32,14 @@ bool RegionContains(std::string_view scope, std::string_view region);
 std::optional<int> ParseMonth(std::string_view text, std::string& error);
 std::string FormatMonth(int yyyymm);  // "2025-08"
 
+struct ApiResult;
+
+// The part of a route that writes the ledger (case actions): run by the daemon's writer thread on
+// the write connection, after the route's handler prepared it on the reader thread. It returns
+// the final answer; a non-ok Status only for a ledger failure (kBusy: another process appended;
+// the writer catches up and runs the step once more).
+using WriteStep = std::function<ledger::Result<ApiResult>(ledger::Ledger& writer)>;
+
 // What a regulator query answers: an HTTP status and, for 200, the body (`output`); otherwise the
 // error message. The daemon wraps both in the API envelope {infcode, err_msg, output}.
 struct ApiResult {
@@ -41,6 +49,8 @@ struct ApiResult {
   // Non-JSON answers (CSV, HTML reports): sent as they are with this content type.
   std::string raw;
   std::string raw_content_type;
+  // Set by a writing route: the answer is whatever this step returns on the writer thread.
+  WriteStep write;
 
   static ApiResult Error(int status, std::string message) {
     ApiResult r;
@@ -86,12 +96,14 @@ struct ApiRequest {
   std::string path;                          // the path as sent (still percent-encoded), no query
   std::map<std::string, std::string> query;  // decoded query parameters
   std::vector<std::string> params;           // the path's {} segments, decoded
+  std::string body;                          // the request body (POST routes)
   Principal who;
 };
 
 // One route: METHOD and a path pattern whose "{}" segments match one path segment each.
 // `handler` runs on the reader thread with a ReaderContext. A route that writes the ledger (case
-// actions) will get a writer-thread variant; see docs/api.md "Adding a route".
+// actions) validates on the reader and returns an ApiResult whose `write` step the writer thread
+// runs; see docs/api.md "Adding a route".
 struct ApiRoute {
   std::string method;
   std::string pattern;
@@ -100,7 +112,7 @@ struct ApiRoute {
 
 class RegulatorApi {
  public:
-  // The built-in routes: code history and coverage report.
+  // The built-in routes: code history, coverage report, an institution's month.
   RegulatorApi();
   // Adds a route (for the suspect-case routes, which live elsewhere).
   void Add(ApiRoute route);
@@ -119,6 +131,10 @@ class RegulatorApi {
  private:
   std::deque<ApiRoute> routes_;  // a deque: queued queries keep pointers to their route
 };
+
+// GET /v1/whoami: the token's role, label, id and region, and `verifier_key`, the key the console
+// checks checkpoints with (`serve --console-public-key`, by default the log's own).
+void AddWhoamiRoute(RegulatorApi& api, std::string verifier_key);
 
 // A ledger entry (type kAudit) recording one regulator query: who, what, when, and the status it
 // got. docs/api.md, "Audit".

@@ -142,6 +142,11 @@ class IngestStore {
   // Loads what another process appended since (call after Ledger::Refresh() reported a change).
   Status Refresh();
 
+  // Folds the facts committed since the report counters' watermark into the counter tables now
+  // (commits do it about once a second, and readers add the rest themselves, so reports never
+  // need it; tests and tools use it to fold at a point of their choosing).
+  Status FlushCounters();
+
   IngestStoreStats stats() const;
 
  private:

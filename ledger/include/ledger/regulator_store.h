@@ -1,7 +1,8 @@
 // The regulators' read side of the ingest indexes, and the audit trail of their queries.
 //
 // Reads: a pack's history (every ledger entry that named it, oldest first), the coverage
-// aggregate of row_facts for a range of months, the latest reference-data entry and the audit
+// aggregate of row_facts for a range of months (from the report counters), an institution's
+// findings and missing-code drugs, the latest reference-data entry and the audit
 // entries. Writes: audit entries (ledger entries of type kAudit) indexed by time in the same
 // transaction. A RegulatorStore works on a read-only Ledger (the daemon's reader thread, the CLI)
 // or on the writer's (audit records); it is not thread-safe.
@@ -34,6 +35,22 @@ struct CoverageCell {
   std::int64_t amount_fen = 0;
 };
 
+// How often a finding (rule id) was given on an institution's rows of a month.
+struct FindingCount {
+  std::string rule;
+  std::int64_t rows = 0;
+};
+
+// An institution's code-required sales (3505) or returns (3506) of one drug, in a month, scanned
+// without a valid code; net of voided rows.
+struct DrugGap {
+  std::string drug;  // med_list_codg
+  int infno = 0;
+  std::int64_t rows = 0;
+  std::int64_t boxes_milli = 0;
+  std::int64_t amount_fen = 0;
+};
+
 struct AuditIndexRow {
   std::uint64_t entry = 0;
   std::int64_t time_ms = 0;
@@ -52,8 +69,15 @@ class RegulatorStore {
   Result<std::vector<std::uint64_t>> PackHistory(std::string_view identity);
 
   // The sales (3505) and sale returns (3506) of months [from_month, to_month] (YYYYMM), summed
-  // per cell, minus the rows voided by an effective 3507 (whatever the void's own month).
+  // per cell, minus the rows voided by an effective 3507 (whatever the void's own month); sorted
+  // by institution, month and the other key columns. Read from the report counters
+  // (ledger/src/fact_counters.h): cost grows with institutions and months, not with rows.
   Result<std::vector<CoverageCell>> Coverage(int from_month, int to_month);
+  // The findings given on an institution's rows of a month (every interface), most frequent
+  // first. A void does not take back what the counter was told.
+  Result<std::vector<FindingCount>> FindingCounts(std::string_view institution, int month);
+  // The drugs an institution sold or took back without a valid code in a month, most boxes first.
+  Result<std::vector<DrugGap>> MissingCodeDrugs(std::string_view institution, int month);
 
   // The newest reference-data entry, if any.
   Result<std::optional<std::uint64_t>> LatestRefDataEntry();
