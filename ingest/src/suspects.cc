@@ -2,9 +2,13 @@
 #include "ingest/suspects.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ingest/json.h"
 #include "ingest/refdata_json.h"
@@ -23,6 +27,10 @@ constexpr int kSale = 3505;
 constexpr int kBlock = 2;
 constexpr int kInsured = 1;
 constexpr std::int64_t kDoubleScanSeconds = 60;
+// A patient's boxes sold again by the counter that sold them: from this many purchases (visits on
+// different days), a pattern.
+constexpr std::size_t kPatternPurchases = 2;
+constexpr std::uint32_t kHugeBoxes = UINT32_MAX;  // over-buy pre-filter: "this row alone is huge"
 
 // The rules suspects are built from, as recorded in row_facts.rules and the entries' findings.
 const std::vector<std::string>& SuspectRules() {
@@ -74,10 +82,74 @@ std::optional<Json> FindingsOf(std::string_view bytes) {
   return std::move((*doc)["findings"]);
 }
 
+bool IsSuspectRule(std::string_view rule) {
+  return std::find(SuspectRules().begin(), SuspectRules().end(), rule) != SuspectRules().end();
+}
+
+// The fast path of ReadFindings, for the array as ingest writes it (message.cc FindingsText):
+// `{"findings":[` then flat objects whose members are strings or integers. Appends the findings
+// with a suspect rule; false (out unspecified) for anything else, which the full parser then reads.
+bool ScanFindings(std::string_view bytes, std::vector<ParsedFinding>& out) {
+  constexpr std::string_view kPrefix = "{\"findings\":[";
+  if (bytes.substr(0, kPrefix.size()) != kPrefix) return false;
+  std::size_t i = kPrefix.size();
+  const auto at = [&](std::size_t k) { return k < bytes.size() ? bytes[k] : '\0'; };
+  // A string starting at i (the opening quote); sets `text` and whether it holds an escape.
+  const auto string = [&](std::string_view& text, bool& escaped) {
+    if (at(i) != '"') return false;
+    const std::size_t start = ++i;
+    escaped = false;
+    while (i < bytes.size() && bytes[i] != '"') {
+      if (bytes[i] == '\\') {
+        escaped = true;
+        ++i;
+      }
+      ++i;
+    }
+    if (i >= bytes.size()) return false;
+    text = bytes.substr(start, i - start);
+    ++i;
+    return true;
+  };
+  if (at(i) == ']') return true;
+  while (true) {
+    if (at(i++) != '{') return false;
+    ParsedFinding p;
+    while (true) {
+      std::string_view key, text;
+      bool escaped = false;
+      if (!string(key, escaped) || escaped || at(i++) != ':') return false;
+      if (at(i) == '"') {
+        if (!string(text, escaped)) return false;
+        if (key == "rule" || key == "identity") {
+          if (escaped) return false;
+          (key == "rule" ? p.rule : p.identity) = std::string(text);
+        }
+      } else {
+        std::int64_t v = 0;
+        const char* first = bytes.data() + i;
+        auto [end, ec] = std::from_chars(first, bytes.data() + bytes.size(), v);
+        if (ec != std::errc() || end == first) return false;
+        i += static_cast<std::size_t>(end - first);
+        if (key == "prior_entry" && v >= 0) p.prior_entry = static_cast<std::uint64_t>(v);
+      }
+      const char c = at(i++);
+      if (c == '}') break;
+      if (c != ',') return false;
+    }
+    if (IsSuspectRule(p.rule)) out.push_back(std::move(p));
+    const char c = at(i++);
+    if (c == ']') return true;
+    if (c != ',') return false;
+  }
+}
+
 // The findings of one upload-row entry that matter here.
 Result<std::vector<ParsedFinding>> ReadFindings(ledger::Ledger& ledger, std::uint64_t entry) {
   auto e = ledger.Get(entry);
   if (!e.ok()) return e.status();
+  std::vector<ParsedFinding> fast;
+  if (ScanFindings(e->bytes, fast)) return fast;
   auto findings = FindingsOf(e->bytes);
   if (!findings) {
     return Status::Corruption("entry " + std::to_string(entry) +
@@ -88,9 +160,7 @@ Result<std::vector<ParsedFinding>> ReadFindings(ledger::Ledger& ledger, std::uin
     if (!f.is_object()) continue;
     ParsedFinding p;
     p.rule = f.value("rule", std::string());
-    if (std::find(SuspectRules().begin(), SuspectRules().end(), p.rule) == SuspectRules().end()) {
-      continue;
-    }
+    if (!IsSuspectRule(p.rule)) continue;
     p.identity = f.value("identity", std::string());
     if (auto it = f.find("prior_entry");
         it != f.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
@@ -109,11 +179,11 @@ struct Builder {
   std::string primary_institution;  // institution cases
   struct Row {
     std::string role;
-    std::set<std::string> identities;
-    bool row_level = false;  // the whole row is implicated
+    std::vector<std::string> identities;  // distinct; a row scans a few codes
+    bool row_level = false;               // the whole row is implicated
   };
   std::map<std::uint64_t, Row> rows;
-  std::set<std::string> packs;
+  std::unordered_set<std::string> packs;
   // Patient over-buy: rows whose amount counts (purchases beyond the main institution).
   std::set<std::uint64_t> counted_only;
   bool restrict_counted = false;
@@ -126,8 +196,10 @@ struct Builder {
     if (identity.empty()) {
       r.row_level = true;
     } else {
-      r.identities.insert(identity);
-      packs.insert(identity);
+      if (std::find(r.identities.begin(), r.identities.end(), identity) == r.identities.end()) {
+        r.identities.push_back(identity);
+        packs.insert(identity);
+      }
     }
   }
 };
@@ -395,22 +467,87 @@ struct BuildState {
     return Status::Ok();
   }
 
-  Status FromFindings(const ledger::FactRange& range);
-  Status Overbuy(const ledger::FactRange& range);
+  // One insured paid sale as the over-buy grouping needs it (24 bytes: a month may hold
+  // millions). `key` hashes (psn_hash, drug, month); equal keys are checked exactly later.
+  struct Purchase {
+    std::uint64_t key;
+    std::uint64_t entry;
+    std::uint32_t boxes_milli;  // kHugeBoxes for a row of that many or more
+    std::uint32_t institution;  // interned
+  };
+  std::vector<RowFact> flagged;     // rows with a suspect rule, from Scan
+  std::vector<Purchase> purchases;  // over-buy candidates, from Scan
+
+  Status Scan(const ledger::FactRange& range);
+  Status FromFindings();
+  Status Overbuy();
   Status AddHistory();
   std::vector<Case> Finish();
 };
 
-Status BuildState::FromFindings(const ledger::FactRange& range) {
-  auto flagged = ledger::FlaggedRowFacts(ledger, range, SuspectRules());
-  if (!flagged.ok()) return flagged.status();
+// Whether a comma-separated rules list names a rule suspects are built from.
+bool HasSuspectRule(std::string_view rules) {
+  while (!rules.empty()) {
+    const std::size_t comma = rules.find(',');
+    const std::string_view rule = rules.substr(0, comma);
+    for (const std::string& r : SuspectRules()) {
+      if (rule == r) return true;
+    }
+    if (comma == std::string_view::npos) break;
+    rules.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+struct ViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+};
+
+// The period's rows, read once: the flagged ones kept whole, the insured paid sales (over-buy)
+// kept compact.
+Status BuildState::Scan(const ledger::FactRange& range) {
+  const bool overbuy = Wanted(CaseType::kPatientOverbuy);
+  std::unordered_map<std::string, std::uint32_t, ViewHash, std::equal_to<>> institutions;
+  std::string_view last_institution;
+  std::uint32_t last_id = 0;
+  auto intern = [&](std::string_view institution) {
+    if (institution == last_institution && !institutions.empty()) return last_id;
+    auto it = institutions.find(institution);
+    if (it == institutions.end()) {
+      it = institutions
+               .emplace(std::string(institution), static_cast<std::uint32_t>(institutions.size()))
+               .first;
+    }
+    last_institution = it->first;  // a view of the map's key: stable
+    last_id = it->second;
+    return last_id;
+  };
+  return ledger::ScanRowFacts(ledger, range, [&](const ledger::RowFactView& v) {
+    if (!v.rules.empty() && HasSuspectRule(v.rules)) flagged.push_back(v.ToFact());
+    if (overbuy && v.infno == kSale && v.settle == kInsured && v.verdict != kBlock &&
+        !v.psn_hash.empty()) {
+      const std::hash<std::string_view> h;
+      const std::uint64_t key = (h(v.psn_hash) * 0x9E3779B97F4A7C15ull) ^ h(v.drug) ^
+                                (static_cast<std::uint64_t>(v.month) << 40);
+      const std::int64_t boxes = std::clamp<std::int64_t>(v.boxes_milli, 0, kHugeBoxes);
+      purchases.push_back({key, v.entry, static_cast<std::uint32_t>(boxes), intern(v.institution)});
+    }
+    return Status::Ok();
+  });
+}
+
+Status BuildState::FromFindings() {
   struct Pending {
     std::uint64_t entry;
     std::vector<ParsedFinding> findings;
   };
   std::vector<Pending> pending;
   std::vector<std::uint64_t> priors;
-  for (RowFact& f : *flagged) {
+  // In entry order: the entries are read where they lie.
+  std::sort(flagged.begin(), flagged.end(),
+            [](const RowFact& a, const RowFact& b) { return a.entry < b.entry; });
+  for (RowFact& f : flagged) {
     auto findings = ReadFindings(ledger, f.entry);
     if (!findings.ok()) return findings.status();
     for (const auto& pf : *findings) {
@@ -421,6 +558,12 @@ Status BuildState::FromFindings(const ledger::FactRange& range) {
   }
   LEDGER_RETURN_IF_ERROR(FetchFacts(priors));
 
+  struct SameCounter {
+    std::uint64_t entry, prior;
+    std::string identity, psn_hash;
+    int month;
+  };
+  std::vector<SameCounter> same_counter;
   for (const Pending& p : pending) {
     const RowFact& row = facts.at(p.entry);
     const bool receipt = std::find(std::begin(kReceiptInfnos), std::end(kReceiptInfnos),
@@ -462,39 +605,95 @@ Status BuildState::FromFindings(const ledger::FactRange& range) {
       } else if (f.rule == "RETURN_WITHOUT_SALE" && Wanted(CaseType::kReturnAnomaly)) {
         add(Get(CaseType::kReturnAnomaly, row.institution, row.month));
       }
-      // The patient whose insured purchase came back: not for a double scan at the counter.
+      // The patient whose insured purchase came back. The box left the counter with the patient
+      // when it reappears at another institution (CODE_RESOLD) or back in stock through the
+      // supply side at the one that sold it (CODE_REUSED on a receipt, count or purchase return).
+      // A code sold again by the institution that sold it (CODE_REUSED on a sale) is that
+      // institution's reuse (code_reuse): one such box says nothing about the patient, whose code
+      // the counter may simply have kept. Boxes of several of the patient's purchases coming back
+      // at the counter are a pattern (a pharmacy buying back its customers' boxes) and open a
+      // case; one box only joins a case the patient has anyway.
       if ((f.rule == "CODE_RESOLD" || f.rule == "CODE_REUSED") && prior != nullptr &&
           prior->infno == kSale && prior->settle == kInsured && !prior->psn_hash.empty() &&
           Wanted(CaseType::kPatientReturned)) {
         const bool double_scan = prior->institution == row.institution && row.time >= prior->time &&
                                  row.time - prior->time <= kDoubleScanSeconds;
-        if (!double_scan) add(Get(CaseType::kPatientReturned, prior->psn_hash, row.month));
+        const bool left_counter = f.rule == "CODE_RESOLD" || receipt;
+        if (left_counter) {
+          add(Get(CaseType::kPatientReturned, prior->psn_hash, row.month));
+        } else if (!double_scan) {
+          same_counter.push_back({p.entry, prior->entry, f.identity, prior->psn_hash, row.month});
+        }
       }
     }
+  }
+  // Same-counter resales of a patient's boxes: a case from kPatternPurchases purchases on. A
+  // purchase is a visit: the rows of one transaction (one day at one institution) are one.
+  std::map<std::string, std::set<std::pair<std::string, std::int64_t>>> purchases_back;
+  for (const SameCounter& sc : same_counter) {
+    const RowFact& prior = facts.at(sc.prior);
+    purchases_back[BuilderKey(CaseType::kPatientReturned, sc.psn_hash, sc.month)].emplace(
+        prior.institution, validator::DaysFromCivil(validator::DateOf(prior.time)));
+  }
+  for (const SameCounter& sc : same_counter) {
+    const std::string key = BuilderKey(CaseType::kPatientReturned, sc.psn_hash, sc.month);
+    Builder* b = nullptr;
+    if (purchases_back[key].size() >= kPatternPurchases) {
+      b = &Get(CaseType::kPatientReturned, sc.psn_hash, sc.month);
+    } else if (auto it = builders.find(key); it != builders.end()) {
+      b = &it->second;
+    }
+    if (b == nullptr) continue;
+    b->Add(sc.entry, "flagged", sc.identity);
+    b->Add(sc.prior, "prior_sale", sc.identity);
   }
   return Status::Ok();
 }
 
-Status BuildState::Overbuy(const ledger::FactRange& range) {
+Status BuildState::Overbuy() {
   if (!Wanted(CaseType::kPatientOverbuy)) return Status::Ok();
   const std::int64_t min_boxes = std::max<std::int64_t>(q.overbuy_boxes_per_month, 1);
-  auto groups = ledger::MultiSourcePurchases(ledger, range, min_boxes * 1000);
-  if (!groups.ok()) return groups.status();
-  for (ledger::PurchaseGroup& g : *groups) {
-    // A voided sale was never a purchase.
-    auto voided = ledger::VoidedEntries(ledger, g.entries);
-    if (!voided.ok()) return voided.status();
-    std::erase_if(g.entries, [&](std::uint64_t e) {
-      return std::binary_search(voided->begin(), voided->end(), e);
-    });
-    LEDGER_RETURN_IF_ERROR(FetchFacts(g.entries));
-    // row_facts counts boxes (split rows: units over the pack content, docs/reports.md).
-    std::map<int, std::vector<const RowFact*>> by_month;
-    for (std::uint64_t e : g.entries) {
-      const RowFact& f = facts.at(e);
-      by_month[f.month].push_back(&f);
+  // Candidates: keys (person, drug, month) with at least two institutions and enough boxes. Voids
+  // only lower a sum, hash collisions only merge groups: every group that qualifies is among them,
+  // and each is checked exactly below.
+  std::sort(purchases.begin(), purchases.end(), [](const Purchase& a, const Purchase& b) {
+    return a.key != b.key ? a.key < b.key : a.institution < b.institution;
+  });
+  std::vector<std::uint64_t> candidates;
+  for (std::size_t i = 0; i < purchases.size();) {
+    std::size_t j = i;
+    std::int64_t total = 0;
+    bool huge = false;
+    while (j < purchases.size() && purchases[j].key == purchases[i].key) {
+      total += purchases[j].boxes_milli;
+      huge = huge || purchases[j].boxes_milli == kHugeBoxes;
+      ++j;
     }
-    for (const auto& [month, rows] : by_month) {
+    if (purchases[i].institution != purchases[j - 1].institution &&
+        (huge || total >= min_boxes * 1000)) {
+      for (std::size_t k = i; k < j; ++k) candidates.push_back(purchases[k].entry);
+    }
+    i = j;
+  }
+  purchases = {};
+  std::sort(candidates.begin(), candidates.end());
+  // A voided sale was never a purchase.
+  auto voided = ledger::VoidedEntries(ledger, candidates);
+  if (!voided.ok()) return voided.status();
+  std::erase_if(candidates, [&](std::uint64_t e) {
+    return std::binary_search(voided->begin(), voided->end(), e);
+  });
+  LEDGER_RETURN_IF_ERROR(FetchFacts(candidates));
+  // Exact groups. row_facts counts boxes (split rows: units over the pack content,
+  // docs/reports.md).
+  std::map<std::tuple<std::string_view, std::string_view, int>, std::vector<const RowFact*>> groups;
+  for (std::uint64_t e : candidates) {
+    const RowFact& f = facts.at(e);
+    groups[{f.psn_hash, f.drug, f.month}].push_back(&f);
+  }
+  {
+    for (const auto& [group, rows] : groups) {
+      const auto& [psn_hash, drug, month] = group;
       std::map<std::string, std::int64_t> per_inst;  // boxes per institution
       std::int64_t total = 0;
       for (const RowFact* f : rows) {
@@ -511,7 +710,8 @@ Status BuildState::Overbuy(const ledger::FactRange& range) {
           main = inst;
         }
       }
-      Builder& b = Get(CaseType::kPatientOverbuy, g.psn_hash + "|" + g.drug, month);
+      Builder& b =
+          Get(CaseType::kPatientOverbuy, std::string(psn_hash) + "|" + std::string(drug), month);
       b.restrict_counted = true;
       for (const RowFact* f : rows) {
         b.Add(f->entry, "flagged", "");
@@ -605,15 +805,18 @@ Result<validator::Date> ParseQueryDate(std::string_view text, std::string_view w
   return *d;
 }
 
-Result<std::vector<Case>> BuildCases(ledger::Ledger& ledger, const SuspectQuery& q) {
+namespace {
+
+Result<std::vector<Case>> BuildCasesInSnapshot(ledger::Ledger& ledger, const SuspectQuery& q) {
   auto period = ResolvePeriod(ledger, q);
   if (!period.ok()) return period.status();
   if (!*period) return std::vector<Case>();
   auto ref = suspects_internal::LoadRefDataInForce(ledger);
   if (!ref.ok()) return ref.status();
-  BuildState s{ledger, q, std::move(*ref), {}, {}, {}};
-  LEDGER_RETURN_IF_ERROR(s.FromFindings((*period)->range));
-  LEDGER_RETURN_IF_ERROR(s.Overbuy((*period)->range));
+  BuildState s{ledger, q, std::move(*ref), {}, {}, {}, {}, {}};
+  LEDGER_RETURN_IF_ERROR(s.Scan((*period)->range));
+  LEDGER_RETURN_IF_ERROR(s.FromFindings());
+  LEDGER_RETURN_IF_ERROR(s.Overbuy());
   LEDGER_RETURN_IF_ERROR(s.AddHistory());
   std::vector<Case> cases = s.Finish();
 
@@ -647,6 +850,21 @@ Result<std::vector<Case>> BuildCases(ledger::Ledger& ledger, const SuspectQuery&
     return a.id < b.id;
   });
   if (q.limit > 0 && cases.size() > q.limit) cases.resize(q.limit);
+  return cases;
+}
+
+}  // namespace
+
+Result<std::vector<Case>> BuildCases(ledger::Ledger& ledger, const SuspectQuery& q) {
+  // One snapshot: the period, the rows, the evidence and the statuses agree even while ingest
+  // appends, and the thousands of single-entry reads share one read lock.
+  std::vector<Case> cases;
+  LEDGER_RETURN_IF_ERROR(ledger::InReadSnapshot(ledger, [&]() -> Status {
+    auto built = BuildCasesInSnapshot(ledger, q);
+    if (!built.ok()) return built.status();
+    cases = std::move(*built);
+    return Status::Ok();
+  }));
   return cases;
 }
 

@@ -67,6 +67,7 @@ struct Inst {
   int bchno_seq = 0, msg_seq = 0, setl_seq = 0, doc_seq = 0;
   validator::CivilSeconds last_inf = 0;
   std::vector<SoldRec> sold;
+  std::vector<Box> returned;     // boxes returned today: back on the shelf tomorrow
   std::vector<Event> events;     // today's rows
   std::vector<Message> backlog;  // an offline day's messages, sent next morning
 

@@ -337,9 +337,8 @@ TEST_CASE("suspects: reuse, split over capacity, 串换 and over-buying each mak
   CHECK(Entries(*reuse) == std::vector<std::uint64_t>{s.p1_sale_b1, s.p1_resale_b1});
   CHECK(reuse->amount_at_risk_fen == 7300);
   CHECK(reuse->amount_paid_fen == 3650);
-  const Case* returned_c = Find(cases, CaseType::kPatientReturned, s.psn_c);
-  REQUIRE(returned_c != nullptr);
-  CHECK(returned_c->amount_at_risk_fen == 7300);
+  // One box of patient C's sold again by the pharmacy that sold it: P1's reuse, not C's doing.
+  CHECK(Find(cases, CaseType::kPatientReturned, s.psn_c) == nullptr);
 
   const Case* split = Find(cases, CaseType::kSplitOver, kP1);
   REQUIRE(split != nullptr);
@@ -363,10 +362,58 @@ TEST_CASE("suspects: reuse, split over capacity, 串换 and over-buying each mak
   ingest::SuspectQuery high;
   high.overbuy_boxes_per_month = 13;
   CHECK(Find(Build(f, high), CaseType::kPatientOverbuy, s.psn_e + "|" + kAcarbose) == nullptr);
-  // Patients B, D, F, G, H bought once each: no patient case for them.
+  // Only patient A's boxes left the counter and came back; B, D, F, G, H bought once each.
   for (const Case& c : cases) {
-    if (c.type == CaseType::kPatientReturned) CHECK((c.key == s.psn_a || c.key == s.psn_c));
+    if (c.type == CaseType::kPatientReturned) CHECK(c.key == s.psn_a);
   }
+}
+
+TEST_CASE("suspects: a box sold again by its own counter is the counter's case, not the patient's",
+          "[suspects]") {
+  Fixture f;
+  std::vector<std::string> k;
+  for (int i = 0; i < 7; ++i) k.push_back(Code("8100001", 300 + i));
+  f.SendOne(Receipt(kP1, "R1", kAcarbose, k, "2025-08-01 09:00:00"), "ok");
+  // Patient J: two purchases, both boxes sold again by P1 later (a counter buying back J's boxes).
+  const auto j1 = f.SendOne(SaleMsg(kP1, Sale("S1", {k[0]}, "2025-08-02 10:00:00").Psn("J")), "ok");
+  const auto j2 = f.SendOne(SaleMsg(kP1, Sale("S2", {k[1]}, "2025-08-05 10:00:00").Psn("J")), "ok");
+  // Patient K: the box comes back into P1's stock through a receipt.
+  const auto k1 = f.SendOne(SaleMsg(kP1, Sale("S3", {k[2]}, "2025-08-03 10:00:00").Psn("K")), "ok");
+  // Patient L: one box whose code P1 scans again for someone else.
+  const auto l1 = f.SendOne(SaleMsg(kP1, Sale("S4", {k[3]}, "2025-08-04 10:00:00").Psn("L")), "ok");
+  // Patient M: a double scan at the counter, and one box sold again days later.
+  const auto m1 = f.SendOne(SaleMsg(kP1, Sale("S5", {k[4]}, "2025-08-06 10:00:00").Psn("M")), "ok");
+  const auto m2 = f.SendOne(SaleMsg(kP1, Sale("S6", {k[5]}, "2025-08-07 10:00:00").Psn("M")), "ok");
+  const auto j1b =
+      f.SendOne(SaleMsg(kP1, Sale("S7", {k[0]}, "2025-08-10 10:00:00").Psn("X1")), "block");
+  const auto j2b =
+      f.SendOne(SaleMsg(kP1, Sale("S8", {k[1]}, "2025-08-12 10:00:00").Psn("X2")), "block");
+  const auto k1b = f.SendOne(Receipt(kP1, "R2", kAcarbose, {k[2]}, "2025-08-09 09:00:00"), "block");
+  const auto l1b =
+      f.SendOne(SaleMsg(kP1, Sale("S9", {k[3]}, "2025-08-11 10:00:00").Psn("X3")), "block");
+  const auto m1b =
+      f.SendOne(SaleMsg(kP1, Sale("S10", {k[4]}, "2025-08-06 10:00:30").Psn("X4")), "block");
+  const auto m2b =
+      f.SendOne(SaleMsg(kP1, Sale("S11", {k[5]}, "2025-08-13 10:00:00").Psn("X5")), "block");
+  auto cases = Build(f);
+
+  const Case* j = Find(cases, CaseType::kPatientReturned, f.PsnHash(j1));
+  REQUIRE(j != nullptr);
+  CHECK(Entries(*j) == std::vector<std::uint64_t>{j1, j2, j1b, j2b});
+  CHECK(Entries(*j, "prior_sale") == std::vector<std::uint64_t>{j1, j2});
+  const Case* kc = Find(cases, CaseType::kPatientReturned, f.PsnHash(k1));
+  REQUIRE(kc != nullptr);
+  CHECK(Entries(*kc) == std::vector<std::uint64_t>{k1, k1b});
+  CHECK(Find(cases, CaseType::kPatientReturned, f.PsnHash(l1)) == nullptr);
+  CHECK(Find(cases, CaseType::kPatientReturned, f.PsnHash(m1)) == nullptr);
+  std::size_t patients = 0;
+  for (const Case& c : cases) patients += c.type == CaseType::kPatientReturned;
+  CHECK(patients == 2);
+  // Every one of them is P1's reuse.
+  const Case* reuse = Find(cases, CaseType::kCodeReuse, kP1);
+  REQUIRE(reuse != nullptr);
+  CHECK(Entries(*reuse, "flagged") == std::vector<std::uint64_t>{j1b, j2b, k1b, l1b, m1b, m2b});
+  (void)m2;
 }
 
 TEST_CASE("suspects: ranked by amount at risk, filtered by type, region, status and limit",

@@ -4,7 +4,9 @@
 // level and at case level (truth cases found by their rows, and the suspect cases of
 // ingest/suspects.h).
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -83,6 +85,36 @@ Ingested IngestRegion(const simulate::Region& region, ledger::Ledger& l, ingest:
   return out;
 }
 
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// The region the detection test runs on: 30 pharmacies, 10 hospitals, 14 days, seed 20250601,
+// unless the environment says otherwise (checks by hand, docs/simulate.md):
+//   DRUGTRACE_DETECTION_SEED=N           another seed
+//   DRUGTRACE_DETECTION_SIZE=P,H,D       pharmacies, hospitals, days ("default": the CLI default)
+simulate::Options DetectionOptions() {
+  simulate::Options o;
+  o.pharmacies = 30;
+  o.hospitals = 10;
+  o.days = 14;
+  o.seed = 20250601;
+  if (const char* seed = std::getenv("DRUGTRACE_DETECTION_SEED"); seed && *seed) {
+    o.seed = std::strtoull(seed, nullptr, 10);
+  }
+  if (const char* size = std::getenv("DRUGTRACE_DETECTION_SIZE"); size && *size) {
+    const simulate::Options defaults;
+    if (std::string(size) == "default") {
+      o.pharmacies = defaults.pharmacies;
+      o.hospitals = defaults.hospitals;
+      o.days = defaults.days;
+    } else if (std::sscanf(size, "%d,%d,%d", &o.pharmacies, &o.hospitals, &o.days) != 3) {
+      FAIL("DRUGTRACE_DETECTION_SIZE must be P,H,D or default, not " << size);
+    }
+  }
+  return o;
+}
+
 struct Score {
   std::size_t truth = 0, found = 0;    // recall: truth rows flagged with the expected rule
   std::size_t flagged = 0, right = 0;  // precision: rows with the rule that are truth of the type
@@ -90,28 +122,38 @@ struct Score {
   double precision() const { return flagged ? static_cast<double>(right) / flagged : 1; }
 };
 
-// The fraud types a suspect case of this type can be evidence of. A pack chain is one box sold
-// again (elsewhere: 回流; here: reuse; beyond its content); patient cases come from a ring's
-// patients.
-bool MatchesType(ingest::CaseType c, FraudType t) {
-  switch (c) {
-    case ingest::CaseType::kPackChain:  // also opened for a pack split beyond its content
-      return t == FraudType::kReflux || t == FraudType::kReuse || t == FraudType::kSplitOver;
+// The fraud types a suspect case claims to show: fixed by its type, and for a pack chain by the
+// rules on its flagged rows (resold elsewhere: 回流; reused here; split beyond its content).
+// return_anomaly claims none (no fraud of that kind is injected): every such case is a false lead.
+std::set<FraudType> Claims(const ingest::Case& c) {
+  switch (c.type) {
+    case ingest::CaseType::kPackChain: {
+      std::set<FraudType> out;
+      for (const auto& e : c.evidence) {
+        if (e.role != "flagged") continue;
+        if (e.rules.find("CODE_RESOLD") != std::string::npos) out.insert(FraudType::kReflux);
+        if (e.rules.find("CODE_REUSED") != std::string::npos) out.insert(FraudType::kReuse);
+        if (e.rules.find("SPLIT_OVER_CAPACITY") != std::string::npos) {
+          out.insert(FraudType::kSplitOver);
+        }
+      }
+      return out;
+    }
     case ingest::CaseType::kCollector:
     case ingest::CaseType::kResale:
     case ingest::CaseType::kPatientReturned:
     case ingest::CaseType::kPatientOverbuy:
-      return t == FraudType::kReflux;
+      return {FraudType::kReflux};
     case ingest::CaseType::kProductSwap:
-      return t == FraudType::kSwap;
+      return {FraudType::kSwap};
     case ingest::CaseType::kSplitOver:
-      return t == FraudType::kSplitOver;
+      return {FraudType::kSplitOver};
     case ingest::CaseType::kCodeReuse:
-      return t == FraudType::kReuse;
+      return {FraudType::kReuse};
     case ingest::CaseType::kReturnAnomaly:
-      return false;
+      return {};
   }
-  return false;
+  return {};
 }
 
 }  // namespace
@@ -156,13 +198,11 @@ TEST_CASE("simulate: bad options are refused with the option's name") {
 }
 
 TEST_CASE("simulate: validator detection of injected fraud against the ground truth") {
-  simulate::Options o;
-  o.pharmacies = 30;
-  o.hospitals = 10;
-  o.days = 14;
-  o.seed = 20250601;
+  const simulate::Options o = DetectionOptions();
+  const auto sim_start = std::chrono::steady_clock::now();
   auto region = simulate::Simulate(o);
   REQUIRE(region.ok());
+  const double sim_s = Seconds(sim_start);
 
   testsupport::TempDir dir;
   const std::string db = dir.file("ledger.db");
@@ -178,7 +218,9 @@ TEST_CASE("simulate: validator detection of injected fraud against the ground tr
   INFO(imported.status().ToString());
   REQUIRE(imported.ok());
 
+  const auto ingest_start = std::chrono::steady_clock::now();
   const Ingested got = IngestRegion(*region, **l, **p);
+  const double ingest_s = Seconds(ingest_start);
   INFO("first rejection: " << got.first_rejection);
   REQUIRE(got.rejected == 0);  // every generated message is valid against the upload schema
 
@@ -243,9 +285,9 @@ TEST_CASE("simulate: validator detection of injected fraud against the ground tr
 
   std::printf(
       "detection on %zu messages, %zu rows (seed %llu, %d pharmacies, %d hospitals, %d "
-      "days)\n",
+      "days; simulated in %.2f s, ingested in %.2f s)\n",
       got.messages, got.rows.size(), static_cast<unsigned long long>(o.seed), o.pharmacies,
-      o.hospitals, o.days);
+      o.hospitals, o.days, sim_s, ingest_s);
   std::printf("%-11s %-20s %6s %6s %9s %6s %6s %9s %12s\n", "type", "rule", "truth", "found",
               "recall", "flagged", "right", "precision", "cases found");
   for (int t = 0; t < simulate::kFraudTypeCount; ++t) {
@@ -260,30 +302,38 @@ TEST_CASE("simulate: validator detection of injected fraud against the ground tr
       std::printf("  false alarm: %s\n", e.c_str());
   }
 
-  // Suspect cases (ingest/suspects.h): a suspect case of a matching type whose flagged evidence
-  // holds a fraud row of a truth case finds that case; a suspect case whose flagged rows hold no
-  // truth fraud row of a matching type is a false lead.
+  // Suspect cases (ingest/suspects.h). A suspect case is right for a fraud type it claims (see
+  // Claims) when one of its evidence rows is a truth row of that type, and then finds that row's
+  // truth case; a case right for none of its claims is a false lead.
   ingest::SuspectQuery q;
   q.from = validator::ParseDate(o.start);
   q.to = validator::CivilFromDays(validator::DaysFromCivil(*q.from) + o.days - 1);
+  const auto build_start = std::chrono::steady_clock::now();
   auto cases = ingest::BuildCases(**l, q);
+  const double build_s = Seconds(build_start);
   INFO(cases.status().ToString());
   REQUIRE(cases.ok());
-  // A suspect case finds a truth case when one of its evidence rows is a row of that case (of a
-  // type the suspect case can show); a suspect case with no such row is a false lead.
   std::set<std::string> suspect_found;
+  std::size_t claimed[simulate::kFraudTypeCount] = {},
+              claimed_right[simulate::kFraudTypeCount] = {};
   std::map<std::string, std::pair<std::size_t, std::size_t>> leads;  // case type: cases, right
   std::size_t lead_total = 0, lead_right = 0;
   for (const auto& c : *cases) {
-    bool right = false;
+    const std::set<FraudType> claims = Claims(c);
+    std::set<FraudType> right_for;
     for (const auto& e : c.evidence) {
       auto k = got.by_entry.find(e.entry);
       if (k == got.by_entry.end()) continue;
       auto tr = truth.find(k->second);
-      if (tr == truth.end() || !MatchesType(c.type, tr->second->type)) continue;
-      right = true;
+      if (tr == truth.end() || !claims.count(tr->second->type)) continue;
+      right_for.insert(tr->second->type);
       suspect_found.insert(tr->second->case_id);
     }
+    for (FraudType t : claims) {
+      ++claimed[static_cast<int>(t)];
+      if (right_for.count(t)) ++claimed_right[static_cast<int>(t)];
+    }
+    const bool right = right_for.size() == claims.size() && !claims.empty();
     auto& n = leads[ingest::CaseTypeName(c.type)];
     if (!right && n.first - n.second < 2) {
       std::printf("  false lead %s (%s):", c.id.c_str(), c.summary_en.c_str());
@@ -305,28 +355,36 @@ TEST_CASE("simulate: validator detection of injected fraud against the ground tr
   for (const auto& [id, found] : case_found) {
     if (suspect_found.count(id)) ++suspect_cases_found[static_cast<int>(case_type[id])];
   }
-  std::printf("suspect cases (ingest::BuildCases): %zu, of which %zu point at injected fraud\n",
+  std::printf("suspect cases (ingest::BuildCases, %.2f s): %zu, of which %zu right\n", build_s,
               lead_total, lead_right);
   for (const auto& [name, n] : leads) {
     std::printf("  %-16s %4zu cases, %4zu right\n", name.c_str(), n.first, n.second);
   }
+  std::printf("%-11s %12s %8s %14s %9s\n", "truth type", "cases found", "recall", "claiming right",
+              "precision");
+  auto case_recall = [&](int t) {
+    return cases_total[t] ? static_cast<double>(suspect_cases_found[t]) / cases_total[t] : 1.0;
+  };
+  auto case_precision = [&](int t) {
+    return claimed[t] ? static_cast<double>(claimed_right[t]) / claimed[t] : 1.0;
+  };
   for (int t = 0; t < simulate::kFraudTypeCount; ++t) {
-    std::printf("  truth %-11s cases found by suspects: %zu/%zu\n",
+    std::printf("%-11s %6zu/%-5zu %8.3f %7zu/%-6zu %9.3f\n",
                 simulate::FraudTypeName(static_cast<FraudType>(t)), suspect_cases_found[t],
-                cases_total[t]);
+                cases_total[t], case_recall(t), claimed_right[t], claimed[t], case_precision(t));
   }
-  // Not asserted while ingest/suspects.h is being built: patient_returned cases are also opened for
-  // the innocent patient whose sold box's code a pharmacy reused (CODE_REUSED at the same
-  // institution), which puts this below 0.90 (the false leads are printed above).
-  std::printf("suspect case precision: %.3f\n",
-              lead_total ? static_cast<double>(lead_right) / lead_total : 1.0);
+  const double lead_precision = lead_total ? static_cast<double>(lead_right) / lead_total : 1.0;
+  std::printf("suspect case precision (all cases): %.3f\n", lead_precision);
+  std::fflush(stdout);
 
+  CHECK(lead_precision >= 0.90);
   for (int t = 0; t < simulate::kFraudTypeCount; ++t) {
     INFO(simulate::FraudTypeName(static_cast<FraudType>(t)));
     CHECK(score[t].truth >= 3);  // the seeded region injects every type
     CHECK(score[t].recall() >= 0.95);
     CHECK(score[t].precision() >= 0.90);
     CHECK(cases_found[t] * 100 >= cases_total[t] * 95);
-    CHECK(suspect_cases_found[t] * 100 >= cases_total[t] * 95);
+    CHECK(case_recall(t) >= 0.95);
+    CHECK(case_precision(t) >= 0.90);
   }
 }

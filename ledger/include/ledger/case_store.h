@@ -32,26 +32,40 @@ struct FactRange {
   std::int64_t time_to = 0;
 };
 
-// Row facts in `range` whose `rules` column names at least one of `rules` (at most 8 names).
-Result<std::vector<RowFact>> FlaggedRowFacts(Ledger& ledger, const FactRange& range,
-                                             std::span<const std::string> rules);
+// A row fact as ScanRowFacts reads it: the text columns are views into SQLite's current row,
+// valid only during the callback (ToFact() copies).
+struct RowFactView {
+  std::uint64_t entry = 0;
+  std::string_view institution;
+  int month = 0;
+  std::int64_t time = 0;
+  int infno = 0;
+  int verdict = 0;
+  int settle = 0;
+  CoverageClass coverage = CoverageClass::kNotApplicable;
+  std::int64_t boxes_milli = 0;
+  std::int64_t amount_fen = 0;
+  int codes = 0;
+  std::string_view drug;
+  std::string_view psn_hash;
+  std::optional<std::uint64_t> target_entry;
+  std::string_view rules;
+  RowFact ToFact() const;
+};
+
+// Every row fact whose business time lies in `range`, in one read of the period's rows (in no
+// particular order). A non-ok status from `fn` stops the scan and is returned.
+Status ScanRowFacts(Ledger& ledger, const FactRange& range,
+                    const std::function<Status(const RowFactView&)>& fn);
+
+// Runs `fn` inside one read transaction of the ledger's connection (or inside the transaction
+// already open on it): every read in `fn` sees the same snapshot, and SQLite takes its read lock
+// once instead of once per statement (suspect building reads thousands of entries one by one).
+Status InReadSnapshot(Ledger& ledger, const std::function<Status()>& fn);
 
 // The row facts of the given entries, in the order given; entries without facts are skipped.
 Result<std::vector<RowFact>> RowFactsByEntry(Ledger& ledger,
                                              std::span<const std::uint64_t> entries);
-
-// One person's paid insured sales (3505, settlement 1, verdict not block) of one drug in a range,
-// when they come from at least two institutions and add up to at least `min_quantity_milli`
-// thousandths of a box (row_facts.boxes_milli).
-struct PurchaseGroup {
-  std::string psn_hash;
-  std::string drug;
-  std::int64_t quantity_milli = 0;
-  std::int64_t amount_fen = 0;
-  std::vector<std::uint64_t> entries;  // ascending
-};
-Result<std::vector<PurchaseGroup>> MultiSourcePurchases(Ledger& ledger, const FactRange& range,
-                                                        std::int64_t min_quantity_milli);
 
 // Those of `entries` that a recorded 3507 voids (through the partial index row_facts_voids).
 Result<std::vector<std::uint64_t>> VoidedEntries(Ledger& ledger,
