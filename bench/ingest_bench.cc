@@ -1,6 +1,7 @@
 // Ingest load benchmark (issue #4's figures).
 //
-//   build/bench/ingest_bench [--db PATH] [--prefill N] [--seconds S] [--rate CODES_PER_S]
+//   build/bench/ingest_bench [--db PATH] [--prefill N] [--seconds S] [--warmup S] [--rate
+//   CODES_PER_S]
 //                            [--connections C] [--institutions I] [--skip-baseline]
 //
 // 1. Prefill: brings the ledger to N entries (default 10M) through the same Processor the daemon
@@ -48,6 +49,7 @@ struct Args {
   std::string db = "/tmp/drugtrace-ingest-bench/ledger.db";
   std::uint64_t prefill = 10000000;
   int seconds = 60;
+  int warmup = 0;       // seconds of load before the measured window
   double rate = 32000;  // code events per second
   int connections = 48;
   int institutions = 200;
@@ -211,7 +213,7 @@ int Load(const Args& a) {
   pid_t pid = fork();
   if (pid == 0) {
     execl(DRUGTRACE_BINARY, DRUGTRACE_BINARY, "serve", "--db", a.db.c_str(), "--listen",
-          "127.0.0.1:0", "--port-file", port_file.c_str(), nullptr);
+          "127.0.0.1:0", "--port-file", port_file.c_str(), "--slow-commit-ms", "40", nullptr);
     _exit(127);
   }
   // Start-up loads the in-memory heads: a minute or more at tens of millions of entries.
@@ -237,7 +239,10 @@ int Load(const Args& a) {
   std::vector<double> latencies;
   std::vector<std::pair<double, double>> timeline;  // (scheduled offset s, latency s)
   const auto start = Clock::now() + std::chrono::milliseconds(200);
-  const auto end = start + std::chrono::seconds(a.seconds);
+  // A warm-up runs the same load first; only the window after it is measured (figures below),
+  // while the per-window lines show both.
+  const auto measured_from = start + std::chrono::seconds(a.warmup);
+  const auto end = measured_from + std::chrono::seconds(a.seconds);
   std::vector<std::thread> threads;
   const std::string tag = "L" + std::to_string(NowMs()) + "-";
   // Fresh codes every run: a run that re-used an earlier run's codes would turn every receipt into
@@ -268,12 +273,14 @@ int Load(const Args& a) {
         const double lat = std::chrono::duration<double>(Clock::now() - next).count();
         ++k;
         if (status == 200) {
+          mine_timed.emplace_back(std::chrono::duration<double>(next - start).count(), lat);
+        }
+        if (status == 200 && next >= measured_from) {
           ok++;
           codes += t.codes_in_last();
           mine.push_back(lat);
-          mine_timed.emplace_back(std::chrono::duration<double>(next - start).count(), lat);
         } else {
-          errors++;
+          if (next >= measured_from) errors++;  // a warm-up's 503s are not the measurement's
           if (status < 0) break;
         }
         next +=
@@ -297,7 +304,7 @@ int Load(const Args& a) {
   for (auto& t : threads) t.join();
   wal_sampler.join();
   // Requests scheduled inside the window may finish after it: the rate counts the real span.
-  const double span = std::max(1e-9, Since(start));
+  const double span = std::max(1e-9, Since(measured_from));
   const long rss = PeakRssKb(pid);
   kill(pid, SIGTERM);
   int status = 0;
@@ -309,8 +316,10 @@ int Load(const Args& a) {
                : 1e3 * latencies[std::min(latencies.size() - 1,
                                           static_cast<std::size_t>(p * latencies.size()))];
   };
-  std::printf("load: target %.0f code events/s for %d s over %d connections\n", a.rate, a.seconds,
-              a.connections);
+  std::printf(
+      "load: target %.0f code events/s for %d s over %d connections, after %d s of "
+      "warm-up\n",
+      a.rate, a.seconds, a.connections, a.warmup);
   std::printf("load: %llu messages ok, %llu errors, %.0f code events/s achieved\n",
               static_cast<unsigned long long>(ok.load()),
               static_cast<unsigned long long>(errors.load()), codes.load() / span);
@@ -320,7 +329,7 @@ int Load(const Args& a) {
   // Where the tail comes from: latency by 5-second window of scheduled time, with the WAL size.
   constexpr int kWindow = 5;
   std::sort(timeline.begin(), timeline.end());
-  for (int w = 0; w * kWindow < a.seconds; ++w) {
+  for (int w = 0; w * kWindow < a.warmup + a.seconds; ++w) {
     std::vector<double> in;
     for (const auto& [at, lat] : timeline) {
       if (at >= w * kWindow && at < (w + 1) * kWindow) in.push_back(lat);
@@ -347,6 +356,8 @@ int main(int argc, char** argv) {
       a.db = v();
     else if (k == "--prefill")
       a.prefill = std::stoull(v());
+    else if (k == "--warmup")
+      a.warmup = std::stoi(v());
     else if (k == "--seconds")
       a.seconds = std::stoi(v());
     else if (k == "--rate")

@@ -22,6 +22,7 @@ struct ServeArgs {
   int threads = 2;
   std::size_t body_limit = 4 << 20;
   std::size_t queue = 8192;
+  int slow_commit_ms = 250;
 };
 
 bool IsLoopback(const std::string& host) {
@@ -82,6 +83,7 @@ int RunServe(const ServeArgs& a) {
   o.http.threads = a.threads;
   o.http.body_limit = a.body_limit;
   o.queue_capacity = a.queue;
+  o.slow_commit_log = std::chrono::milliseconds(a.slow_commit_ms);
 
   // Signals are taken synchronously by this thread; every other thread inherits the mask.
   sigset_t signals;
@@ -127,6 +129,9 @@ void RegisterServeCommand(CLI::App& app, int& exit_code) {
   s->add_option("--threads", a.threads, "Network threads")->check(CLI::Range(1, 64));
   s->add_option("--body-limit", a.body_limit, "Largest request body in bytes");
   s->add_option("--queue", a.queue, "Messages waiting for the writer before 503");
+  s->add_option("--slow-commit-ms", a.slow_commit_ms,
+                "Log group commits slower than this to stderr, with where the time went (0: off)")
+      ->check(CLI::Range(0, 3600000));
   s->add_option("--port-file", a.port_file, "Write the listening port here once ready");
   s->add_option("--console-public-key", a.console_public_key,
                 "Verifier key file the console checks checkpoints with (default: the log's own)");

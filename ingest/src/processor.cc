@@ -96,6 +96,7 @@ struct Processor::Impl {
   std::string hmac_key;
   ProcessorOptions options;
   std::optional<JsonSchema> upload_schema, refdata_schema;
+  Processor::BatchTiming timing;
 
   std::string HashPerson(std::string_view psn_no) const {
     return ledger::ToHex(ledger::HmacSha256(ledger::AsBytes(hmac_key), ledger::AsBytes(psn_no)));
@@ -435,6 +436,10 @@ Result<Outcome> Processor::Impl::ProcessOne(Submission& sub, std::size_t index, 
   return out;
 }
 
+Processor::BatchTiming Processor::last_batch_timing() const {
+  return impl_->timing;
+}
+
 std::vector<Outcome> Processor::ProcessBatch(std::vector<Submission>& batch) {
   Impl& d = *impl_;
   // Another process (the CLI importing reference data or managing tokens) may have appended.
@@ -453,6 +458,9 @@ std::vector<Outcome> Processor::ProcessBatch(std::vector<Submission>& batch) {
     ledger::IngestStore& store;
     ~EndReads() { store.EndReads(); }
   } end_reads{*d.store};
+  using Clock = std::chrono::steady_clock;
+  const auto judge_start = Clock::now();
+  d.timing = {};
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const std::size_t entries_before = bs.entries.size();
     auto o = d.ProcessOne(batch[i], i, bs, outcomes);
@@ -464,8 +472,18 @@ std::vector<Outcome> Processor::ProcessBatch(std::vector<Submission>& batch) {
     outcomes[i] = std::move(*o);
     recorded[i] = bs.entries.size() > entries_before || outcomes[i].pending;
   }
+  const auto record_start = Clock::now();
+  d.timing.judge_ms = std::chrono::duration<double, std::milli>(record_start - judge_start).count();
   if (bs.entries.empty() && bs.writes.empty()) return outcomes;
   auto committed = d.store->Commit(bs.entries, bs.writes);
+  d.timing.record_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - record_start).count();
+  d.timing.entries = bs.entries.size();
+  if (committed.ok()) {
+    const ledger::WalDrainStats w = d.ledger->wal_drain_stats();
+    d.timing.sync_ms = w.last_commit_ms;
+    d.timing.drain_ms = w.last_append_drain_ms;
+  }
   if (!committed.ok()) {
     Outcome fail = ErrorOutcome(503, -1, "could not record: " + committed.status().message());
     for (std::size_t i = 0; i < batch.size(); ++i) {

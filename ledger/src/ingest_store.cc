@@ -384,8 +384,6 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
       d.upsert_balance.Bind(1, b.institution).Bind(2, b.drug).Bind(3, b.milli);
       LEDGER_RETURN_IF_ERROR(d.upsert_balance.Run());
     }
-    for (const BalanceChange& b : w.balances)
-      d.balances[BalanceKey(b.institution, b.drug)] = b.milli;
     for (const std::string& inst : w.receipt_uploaders) {
       LEDGER_RETURN_IF_ERROR(d.insert_uploader.Bind(1, inst).Run());
     }
@@ -454,6 +452,8 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
     }
   }
   d.event_count += pack_writes.size();
+  // Only now: a commit that failed must leave the mirrored balances as the table has them.
+  for (const BalanceChange& b : w.balances) d.balances[BalanceKey(b.institution, b.drug)] = b.milli;
   d.next_event_seq = seq;
   for (const std::string& inst : w.receipt_uploaders) {
     auto it = std::lower_bound(d.uploaders.begin(), d.uploaders.end(), inst);

@@ -227,6 +227,14 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& db_path, const O
         if (row.ok() && *row) page_size = page->Int(0);
       }
       impl->wal_restart_frames = opts.wal_restart_bytes / (page_size + 24);  // frame header: 24 B
+      // Restarted logs are overwritten in place: truncating a WAL of hundreds of MiB at every
+      // restart stalled the commit that did it by tens of ms. Only a log that a burst grew past
+      // twice the bound is cut back (to twice the bound).
+      if (st.ok()) {
+        const std::string limit =
+            "PRAGMA journal_size_limit=" + std::to_string(2 * opts.wal_restart_bytes);
+        st = sql::Exec(raw, limit.c_str());
+      }
     }
   }
   if (st.ok()) {
@@ -413,16 +421,25 @@ Result<std::uint64_t> Ledger::Append(std::span<const EntryInput> entries,
     LEDGER_RETURN_IF_ERROR(st.Run());
   }
   if (in_transaction) LEDGER_RETURN_IF_ERROR(in_transaction());
+  const auto commit_start = std::chrono::steady_clock::now();
   LEDGER_RETURN_IF_ERROR(txn.Commit());
+  const auto committed = std::chrono::steady_clock::now();
+  d.wal_drains.last_commit_ms =
+      std::chrono::duration<double, std::milli>(committed - commit_start).count();
   d.size = first + entries.size();
   d.chain_head = chain;
   d.frontier = std::move(frontier);
   d.DrainWalIfOver();
+  d.wal_drains.last_append_drain_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - committed)
+          .count();
   return first;
 }
 
 void Ledger::Impl::DrainWalIfOver() {
-  if (wal_restart_frames <= 0 || wal_frames < wal_restart_frames) return;
+  if (wal_restart_frames <= 0 || wal_frames < std::max(wal_restart_frames, wal_retry_frames)) {
+    return;
+  }
   // Between two commits nothing appends to the WAL, so this PASSIVE checkpoint can copy all of
   // it (the background checkpointer has usually copied most already); the next commit then
   // restarts the log and truncates it to journal_size_limit. Failure is not an error: the commit
@@ -434,7 +451,14 @@ void Ledger::Impl::DrainWalIfOver() {
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   ++wal_drains.drains;
-  if (rc != SQLITE_OK || copied < log) ++wal_drains.incomplete;
+  if (rc != SQLITE_OK || copied < log) {
+    // A reader or the background checkpointer held it back: retry after the log has grown by a
+    // sixteenth of the bound, not on every commit.
+    ++wal_drains.incomplete;
+    wal_retry_frames = wal_frames + wal_restart_frames / 16;
+  } else {
+    wal_retry_frames = 0;
+  }
   wal_drains.last_ms = ms;
   wal_drains.max_ms = std::max(wal_drains.max_ms, ms);
   // Until the next commit reports the log's new length, don't try again.

@@ -28,6 +28,7 @@ struct Ledger::Impl {
   // the last commit, reported by SQLite's wal hook.
   std::int64_t wal_restart_frames = 0;
   std::int64_t wal_frames = 0;
+  std::int64_t wal_retry_frames = 0;  // after an incomplete drain, the next attempt's threshold
   WalDrainStats wal_drains;
   void DrainWalIfOver();
 

@@ -28,6 +28,9 @@ struct DaemonOptions {
   // The verifier key (note.h text form) the console checks checkpoints with, given to it by
   // GET /v1/whoami; empty: the log's own key.
   std::string console_public_key;
+  // Log a group commit (judging and recording one batch) that takes longer than this to stderr,
+  // with where the time went (0: never).
+  std::chrono::milliseconds slow_commit_log{250};
 };
 
 class Daemon {

@@ -64,6 +64,16 @@ class Processor {
   // ledger entry and makes it current. Returns the entry index.
   ledger::Result<std::uint64_t> ImportRefData(const Json& doc, std::int64_t now_ms);
 
+  // Where the last ProcessBatch spent its time (for the daemon's slow-commit log).
+  struct BatchTiming {
+    double judge_ms = 0;   // look-ups and validation of every message (one read transaction)
+    double record_ms = 0;  // IngestStore::Commit: inserts, counters, COMMIT, WAL drain
+    double sync_ms = 0;    // of which inside SQLite's COMMIT (WAL write + fsync)
+    double drain_ms = 0;   // of which the writer's WAL drain after the commit
+    std::size_t entries = 0;
+  };
+  BatchTiming last_batch_timing() const;
+
   const validator::RefData& refdata() const;
   ledger::IngestStore& store();
   ledger::Ledger& ledger();

@@ -71,7 +71,10 @@ struct OpenOptions {
   // leaves more than this in the WAL, the writer finishes the copy itself between two commits (a
   // PASSIVE checkpoint with no commit racing it), and SQLite restarts the log from its beginning
   // at the next commit. 0 disables the bound.
-  std::int64_t wal_restart_bytes = std::int64_t{256} << 20;
+  // Each drain stalls one commit for the remainder's copy and an fsync of the database (50-120
+  // ms on the bench VM), so the bound is large enough to make them rare (every ~30 s at 30k code
+  // events/s); the WAL file is cut back to twice the bound after a burst.
+  std::int64_t wal_restart_bytes = std::int64_t{1} << 30;
 };
 
 // The writer's own WAL drains (OpenOptions::wal_restart_bytes).
@@ -80,6 +83,8 @@ struct WalDrainStats {
   std::uint64_t incomplete = 0;  // of those, ones a reader or the checkpointer kept from finishing
   double last_ms = 0, max_ms = 0;  // time spent in them
   std::int64_t wal_frames = 0;     // frames in the WAL after the last commit
+  // The last Append: time inside SQLite's COMMIT (the WAL write and fsync), and in its drain.
+  double last_commit_ms = 0, last_append_drain_ms = 0;
 };
 
 struct InitOptions {
