@@ -10,11 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -114,7 +116,14 @@ std::string Exchange(std::uint16_t port, const std::string& request) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) Die("connect failed");
+  // A refused or failed connect is retried for up to 15 s (the same patience as for an answer):
+  // other programs on the machine can exhaust loopback ports for a moment.
+  const auto connect_deadline = Clock::now() + std::chrono::seconds(15);
+  while (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (Clock::now() > connect_deadline)
+      Die(std::string("connect failed: ") + std::strerror(errno));
+    ::usleep(10000);
+  }
   std::size_t sent = 0;
   while (sent < request.size()) {
     const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

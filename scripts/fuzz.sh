@@ -16,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
 if [[ "${1:-}" == "--build" ]]; then
-  build="$2"
+  build="$(cd "$2" && pwd)"
   shift 2
 fi
 seconds=60
@@ -46,7 +46,9 @@ for t in "${targets[@]}"; do
   fi
   scratch="$build/fuzz-corpus/$t"
   mkdir -p "$scratch" "$build/fuzz-artifacts"
-  args=(-max_total_time="$seconds" -workers=1 -jobs=1 -timeout=30 -rss_limit_mb=2048
+  # No -jobs/-workers: with them libFuzzer forks a child that logs to ./fuzz-<n>.log (shared by
+  # concurrent runs, and not the log read below).
+  args=(-max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048
         -max_len="${max_len[$t]}" -print_final_stats=1
         -artifact_prefix="$build/fuzz-artifacts/$t-")
   if [[ -f "$root/fuzz/$t.dict" ]]; then args+=(-dict="$root/fuzz/$t.dict"); fi

@@ -36,8 +36,12 @@ HttpResponse JsonResponse(int status, std::string body) {
   return r;
 }
 
+// A 503 (queue full, stopping, the ledger could not be read or written) is transient: it tells
+// the terminal when to try again, as docs/ingest.md promises.
 HttpResponse FromOutcome(const Outcome& o) {
-  return JsonResponse(o.http_status, o.body);
+  HttpResponse r = JsonResponse(o.http_status, o.body);
+  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
 HttpResponse Error(int status, const std::string& message) {
@@ -217,9 +221,7 @@ class DaemonImpl final : public Daemon, public Handler {
     std::unique_lock lock(mu_);
     if (stopping_ || queue_.size() >= options_.queue_capacity) {
       lock.unlock();
-      HttpResponse busy = Error(503, stopping_ ? "shutting down" : "ingest queue is full");
-      busy.headers.emplace_back("Retry-After", "1");
-      return job.respond(std::move(busy));
+      return job.respond(Error(503, stopping_ ? "shutting down" : "ingest queue is full"));
     }
     queue_.push_back(std::move(job));
     metrics_.SetQueueDepth(queue_.size());

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "fault_vfs.h"
+
 namespace ledger::sql {
 
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
@@ -28,6 +30,7 @@ Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
 }
 
 Result<DbPtr> OpenDb(const std::string& path, bool read_only, bool create) {
+  fault_vfs::InstallFromEnvironment();  // tests only; nothing unless DRUGTRACE_FAULT_VFS is set
   sqlite3* raw = nullptr;
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (create) flags |= SQLITE_OPEN_CREATE;

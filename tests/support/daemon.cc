@@ -108,13 +108,17 @@ void DaemonFixture::Start(const std::vector<std::string>& extra_args,
     close(fd);
   }
 
-  std::vector<std::string> argv{DRUGTRACE_BINARY, "serve",       "--db",     db_, "--listen",
-                                "127.0.0.1:0",    "--port-file", port_file_};
+  std::vector<std::string> argv{DRUGTRACE_BINARY, "serve",       "--db",        db_,
+                                "--listen",       "127.0.0.1:0", "--port-file", port_file_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   const std::string err_path = stderr_path();
+  std::vector<char*> cenv;
+  for (char** e = environ; *e != nullptr; ++e) cenv.push_back(*e);
+  for (auto& e : env_) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
 
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -133,7 +137,7 @@ void DaemonFixture::Start(const std::vector<std::string>& extra_args,
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    execv(cargv[0], cargv.data());
+    execve(cargv[0], cargv.data(), cenv.data());
     _exit(127);
   }
   pid_ = pid;

@@ -60,6 +60,10 @@ class DaemonFixture {
   // `drugtrace token revoke <id>`.
   void RevokeToken(const std::string& id);
 
+  // "NAME=value" entries added to the daemon's environment by every later Start (e.g.
+  // DRUGTRACE_FAULT_VFS); the CLI steps of the fixture do not see them.
+  void SetDaemonEnvironment(std::vector<std::string> vars) { env_ = std::move(vars); }
+
   // Starts `drugtrace serve --db <db> --listen 127.0.0.1:0 --port-file <f> <extra_args>` and
   // waits (up to `timeout`) until the port file appears and GET /healthz answers 200.
   void Start(const std::vector<std::string>& extra_args = {},
@@ -98,6 +102,7 @@ class DaemonFixture {
   std::string db_;
   std::string port_file_;
   std::vector<std::string> args_;
+  std::vector<std::string> env_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int runs_ = 0;
