@@ -273,6 +273,8 @@ class DaemonImpl final : public Daemon, public Handler {
         }
         ledger_size_ = ledger_->size();
         metrics_.SetLedgerSize(ledger_->size());
+        const ledger::WalDrainStats wal = ledger_->wal_drain_stats();
+        metrics_.SetWal(wal.wal_frames, wal.drains, wal.incomplete, wal.max_ms);
         for (std::size_t i = 0; i < jobs.size(); ++i) {
           const Outcome& o = outcomes[i];
           if (o.replayed) metrics_.CountReplay();

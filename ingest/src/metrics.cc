@@ -56,6 +56,18 @@ std::string Metrics::Render() const {
   o << "# HELP drugtrace_ledger_entries Entries in the ledger.\n"
     << "# TYPE drugtrace_ledger_entries gauge\n"
     << "drugtrace_ledger_entries " << ledger_size_ << "\n";
+  o << "# HELP drugtrace_wal_frames Pages in the writer's write-ahead log after its last commit.\n"
+    << "# TYPE drugtrace_wal_frames gauge\n"
+    << "drugtrace_wal_frames " << wal_frames_ << "\n";
+  o << "# HELP drugtrace_wal_drains_total Checkpoints the writer ran to let the WAL restart.\n"
+    << "# TYPE drugtrace_wal_drains_total counter\n"
+    << "drugtrace_wal_drains_total " << wal_drains_ << "\n";
+  o << "# HELP drugtrace_wal_drains_incomplete_total Of those, ones a reader kept from finishing.\n"
+    << "# TYPE drugtrace_wal_drains_incomplete_total counter\n"
+    << "drugtrace_wal_drains_incomplete_total " << wal_drains_incomplete_ << "\n";
+  o << "# HELP drugtrace_wal_drain_max_seconds The longest drain (it stalls one group commit).\n"
+    << "# TYPE drugtrace_wal_drain_max_seconds gauge\n"
+    << "drugtrace_wal_drain_max_seconds " << static_cast<double>(wal_drain_max_us_) / 1e6 << "\n";
   o << "# HELP drugtrace_commit_seconds Latency of ledger group commits (synchronous=FULL).\n"
     << "# TYPE drugtrace_commit_seconds histogram\n";
   std::uint64_t cumulative = 0;

@@ -19,6 +19,13 @@ class Metrics {
   void SetQueueDepth(std::size_t n) { queue_depth_ = n; }
   void SetLedgerSize(std::uint64_t n) { ledger_size_ = n; }
   void CountReplay() { replays_++; }
+  // The writer's WAL (ledger::WalDrainStats): frames in the log, drains run and not completed.
+  void SetWal(std::int64_t frames, std::uint64_t drains, std::uint64_t incomplete, double max_ms) {
+    wal_frames_ = frames;
+    wal_drains_ = drains;
+    wal_drains_incomplete_ = incomplete;
+    wal_drain_max_us_ = static_cast<std::uint64_t>(max_ms * 1000);
+  }
   std::string Render() const;
 
  private:
@@ -33,6 +40,8 @@ class Metrics {
   std::atomic<std::uint64_t> commit_count_{0}, commit_micros_{0}, replays_{0};
   std::atomic<std::size_t> queue_depth_{0};
   std::atomic<std::uint64_t> ledger_size_{0};
+  std::atomic<std::int64_t> wal_frames_{0};
+  std::atomic<std::uint64_t> wal_drains_{0}, wal_drains_incomplete_{0}, wal_drain_max_us_{0};
 };
 
 }  // namespace ingest

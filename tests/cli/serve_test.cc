@@ -862,6 +862,9 @@ TEST_CASE("serve: 8 concurrent terminals x 200 messages are all recorded exactly
   CHECK(metrics.Header("content-type").value_or("").find("text/plain") != std::string::npos);
   CHECK(MetricSum(metrics.body, "drugtrace_rows_total") == Approx(rows));
   CHECK(MetricSum(metrics.body, "drugtrace_ledger_entries") == Approx(before + rows));
+  // The writer's WAL holds the commits since the last restart (never drained at this size).
+  CHECK(MetricSum(metrics.body, "drugtrace_wal_frames") > 0);
+  CHECK(MetricSum(metrics.body, "drugtrace_wal_drains_total") == 0);
   CHECK(metrics.body.find("drugtrace_http_requests_total{status=\"200\"} ") != std::string::npos);
   CHECK(MetricSum(metrics.body, "drugtrace_replays_total") == 0);
 
