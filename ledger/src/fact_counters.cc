@@ -130,16 +130,37 @@ Result<std::int64_t> Watermark(sqlite3* db) {
   return st->Int(0);
 }
 
+Result<RowFact> VoidTargets::Get(sqlite3* db, const RowFact& void_fact) {
+  if (!ready_) {
+    const std::string text =
+        std::string("SELECT ") + kFactColumns + " FROM row_facts WHERE entry = ?1";
+    auto st = sql::Stmt::Prepare(db, text.c_str());
+    if (!st.ok()) return st.status();
+    select_ = std::move(*st);
+    ready_ = true;
+  }
+  const std::uint64_t target = void_fact.target_entry.value_or(0);
+  select_.Bind(1, static_cast<std::int64_t>(target));
+  auto row = select_.Step();
+  if (!row.ok() || !*row) {
+    select_.Reset();
+    if (!row.ok()) return row.status();
+    return Status::Corruption("row_facts: the void at entry " + std::to_string(void_fact.entry) +
+                              " names entry " + std::to_string(target) +
+                              ", which has no row facts");
+  }
+  RowFact f = ReadCounted(select_);
+  select_.Reset();
+  return f;
+}
+
 Result<std::int64_t> AggregateTail(sqlite3* db, std::int64_t after, std::size_t max_facts,
                                    Deltas& d) {
   const std::string scan_sql = std::string("SELECT ") + kFactColumns +
                                " FROM row_facts WHERE entry > ?1 ORDER BY entry LIMIT ?2";
-  const std::string target_sql =
-      std::string("SELECT ") + kFactColumns + " FROM row_facts WHERE entry = ?1";
   auto scan = sql::Stmt::Prepare(db, scan_sql.c_str());
   if (!scan.ok()) return scan.status();
-  auto target = sql::Stmt::Prepare(db, target_sql.c_str());
-  if (!target.ok()) return target.status();
+  VoidTargets targets;
   std::int64_t last = after;
   scan->Bind(1, after).Bind(
       2, max_facts == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(max_facts));
@@ -148,18 +169,9 @@ Result<std::int64_t> AggregateTail(sqlite3* db, std::int64_t after, std::size_t 
     last = static_cast<std::int64_t>(f.entry);
     d.AddFact(f);
     if (!IsEffectiveVoid(f)) return Status::Ok();
-    target->Bind(1, static_cast<std::int64_t>(*f.target_entry));
-    bool found = false;
-    LEDGER_RETURN_IF_ERROR(Each(*target, [&](const sql::Stmt& t) -> Status {
-      found = true;
-      d.AddVoided(ReadCounted(t));
-      return Status::Ok();
-    }));
-    if (!found) {
-      return Status::Corruption("row_facts: the void at entry " + std::to_string(f.entry) +
-                                " names entry " + std::to_string(*f.target_entry) +
-                                ", which has no row facts");
-    }
+    auto target = targets.Get(db, f);
+    if (!target.ok()) return target.status();
+    d.AddVoided(*target);
     return Status::Ok();
   }));
   return last;

@@ -79,6 +79,17 @@ class Deltas {
   std::uint64_t facts = 0;  // row facts folded in
 };
 
+// Reads the facts of the row an effective void takes back (for Deltas::AddVoided); keeps its
+// prepared statement. Corruption if the void names an entry without facts.
+class VoidTargets {
+ public:
+  Result<RowFact> Get(sqlite3* db, const RowFact& void_fact);
+
+ private:
+  sql::Stmt select_;
+  bool ready_ = false;
+};
+
 // The last fact entry the tables hold (-1: none yet; a ledger migrated to schema 4 starts there).
 Result<std::int64_t> Watermark(sqlite3* db);
 

@@ -44,7 +44,8 @@ struct IngestStore::Impl {
   bool pending_valid = false;
   std::chrono::steady_clock::time_point last_flush{};
   counters::Writer counter_writer;
-  sql::Stmt select_target, count_tail;
+  counters::VoidTargets void_targets;
+  sql::Stmt count_tail;
   Status CatchUpCounters();
   // Inside the commit's transaction: adds the batch's facts to `batch` and, when due, folds
   // everything into the tables; sets `flushed_through` when it did.
@@ -115,10 +116,6 @@ Status IngestStore::Impl::Prepare() {
       PrepareInto(db, select_row, "SELECT institution, bchno FROM ingest_rows WHERE entry = ?1"));
   LEDGER_RETURN_IF_ERROR(PrepareInto(
       db, select_event, "SELECT identity, prev, entry, state FROM code_events WHERE seq = ?1"));
-  LEDGER_RETURN_IF_ERROR(PrepareInto(
-      db, select_target,
-      "SELECT institution, month, infno, verdict, settle, coverage, boxes_milli, amount_fen, drug "
-      "FROM row_facts WHERE entry = ?1"));
   LEDGER_RETURN_IF_ERROR(
       PrepareInto(db, count_tail, "SELECT count(*) FROM row_facts WHERE entry > ?1"));
   return Status::Ok();
@@ -152,27 +149,9 @@ Status IngestStore::Impl::CountFacts(const IngestWrites& w, std::int64_t last_en
     batch.AddFact(f);
     if (!counters::IsEffectiveVoid(f)) continue;
     // The voided row was inserted earlier, in this transaction or before: SQLite sees it.
-    select_target.Bind(1, I64(*f.target_entry));
-    auto row = select_target.Step();
-    if (!row.ok() || !*row) {
-      select_target.Reset();
-      if (!row.ok()) return row.status();
-      return Status::Corruption("row_facts: the void at entry " + std::to_string(f.entry) +
-                                " names entry " + std::to_string(*f.target_entry) +
-                                ", which has no row facts");
-    }
-    RowFact t;
-    t.institution = select_target.Text(0);
-    t.month = static_cast<int>(select_target.Int(1));
-    t.infno = static_cast<int>(select_target.Int(2));
-    t.verdict = static_cast<int>(select_target.Int(3));
-    t.settle = static_cast<int>(select_target.Int(4));
-    t.coverage = static_cast<CoverageClass>(select_target.Int(5));
-    t.boxes_milli = select_target.Int(6);
-    t.amount_fen = select_target.Int(7);
-    t.drug = select_target.Text(8);
-    select_target.Reset();
-    batch.AddVoided(t);
+    auto target = void_targets.Get(db, f);
+    if (!target.ok()) return target.status();
+    batch.AddVoided(*target);
   }
   const bool due = !pending_valid || pending.facts + batch.facts >= kFlushFacts ||
                    std::chrono::steady_clock::now() - last_flush >= kFlushInterval;
