@@ -10,6 +10,7 @@
 #include "support/daemon.h"
 #include "support/http_client.h"
 #include "support/process.h"
+#include "support/sales.h"
 
 namespace {
 
@@ -22,24 +23,6 @@ using testsupport::HttpResult;
 using testsupport::kHospital;
 using testsupport::kPharmacy;
 
-Json Codes(const std::vector<std::string>& codes) {
-  Json a = Json::array();
-  for (const auto& c : codes) a.push_back({{"drug_trac_codg", c}});
-  return a;
-}
-
-Json Message(const std::string& infno, const std::string& msgid, const std::string& inst,
-             Json row) {
-  const bool receipt = infno == "3503";
-  return {{"infno", infno},
-          {"msgid", msgid},
-          {"fixmedins_code", inst},
-          {"inf_time", "2025-08-05 10:00:00"},
-          {"opter", "01"},
-          {"opter_name", "t"},
-          {"input", {{receipt ? "purcinfo" : "selinfo", Json::array({row})}}}};
-}
-
 Json ReceiptRow(const std::string& bchno, const std::vector<std::string>& codes) {
   return {{"fixmedins_bchno", bchno},
           {"med_list_codg", "XA10BFA001A001010101001"},
@@ -48,7 +31,7 @@ Json ReceiptRow(const std::string& bchno, const std::vector<std::string>& codes)
           {"spler_name", "s"},
           {"purc_retn_cnt", std::to_string(codes.size())},
           {"purc_retn_stoin_time", "2025-08-01 09:00:00"},
-          {"drugtracinfo", Codes(codes)}};
+          {"drugtracinfo", testsupport::TraceCodes(codes)}};
 }
 
 Json SaleRow(const std::string& bchno, const std::vector<std::string>& codes) {
@@ -64,7 +47,7 @@ Json SaleRow(const std::string& bchno, const std::vector<std::string>& codes) {
           {"setl_id", "SET" + bchno},
           {"psn_no", "PSN-A"},
           {"finl_trns_pric", "36.50"},
-          {"drugtracinfo", Codes(codes)}};
+          {"drugtracinfo", testsupport::TraceCodes(codes)}};
 }
 
 // The pharmacy sells two boxes with insurance; the hospital then "receives" them: a collector
@@ -85,9 +68,9 @@ struct Ring {
     d.Start(serve_args);
     c = d.Client();
     const std::vector<std::string> codes = {"81000010000000555001", "81000010000000555002"};
-    Upload(terminal, Message("3503", "m1", kPharmacy, ReceiptRow("R1", codes)));
-    Upload(terminal, Message("3505", "m2", kPharmacy, SaleRow("S1", codes)));
-    Upload(hospital, Message("3503", "m3", kHospital, ReceiptRow("R2", codes)));
+    Upload(terminal, testsupport::UploadMessage("3503", "m1", kPharmacy, ReceiptRow("R1", codes)));
+    Upload(terminal, testsupport::UploadMessage("3505", "m2", kPharmacy, SaleRow("S1", codes)));
+    Upload(hospital, testsupport::UploadMessage("3503", "m3", kHospital, ReceiptRow("R2", codes)));
     HttpResult r = c.Get("/v1/suspects?type=collector", Bearer(regulator));
     INFO(r.body);
     REQUIRE(r.status == 200);
@@ -265,7 +248,7 @@ TEST_CASE("institution month api: verdict mix, findings and drugs sold without c
   uncoded.erase("drugtracinfo");
   uncoded["sel_retn_cnt"] = "1";
   uncoded["med_list_codg"] = "XC09CAV119A001010104532";
-  ring.Upload(ring.terminal, Message("3505", "m9", kPharmacy, uncoded));
+  ring.Upload(ring.terminal, testsupport::UploadMessage("3505", "m9", kPharmacy, uncoded));
 
   HttpResult r = ring.c.Get(std::string("/v1/institutions/") + kPharmacy + "/month?month=2025-08",
                             Bearer(ring.regulator));

@@ -55,4 +55,22 @@ std::vector<std::string> SaleBchnos(const nlohmann::json& message) {
   return out;
 }
 
+nlohmann::json UploadMessage(const std::string& infno, const std::string& msgid,
+                             const std::string& institution, nlohmann::json row) {
+  const bool receipt = infno == "3503";
+  return {{"infno", infno},
+          {"msgid", msgid},
+          {"fixmedins_code", institution},
+          {"inf_time", "2025-08-05 10:00:00"},
+          {"opter", "01"},
+          {"opter_name", "t"},
+          {"input", {{receipt ? "purcinfo" : "selinfo", nlohmann::json::array({std::move(row)})}}}};
+}
+
+nlohmann::json TraceCodes(const std::vector<std::string>& codes) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& c : codes) a.push_back({{"drug_trac_codg", c}});
+  return a;
+}
+
 }  // namespace testsupport

@@ -20,6 +20,13 @@ nlohmann::json SaleMessage(const std::string& msgid, const std::vector<std::stri
 // A sale of `rows` rows with a fresh msgid and fresh bchnos.
 nlohmann::json FreshSale(std::size_t rows, const std::string& institution);
 
+// An upload envelope from `institution` carrying the single `row`: purcinfo for a 3503 receipt,
+// selinfo otherwise.
+nlohmann::json UploadMessage(const std::string& infno, const std::string& msgid,
+                             const std::string& institution, nlohmann::json row);
+// The drugtracinfo array of `codes`.
+nlohmann::json TraceCodes(const std::vector<std::string>& codes);
+
 // The fixmedins_bchno of every row of a 3505 message, in order.
 std::vector<std::string> SaleBchnos(const nlohmann::json& message);
 
