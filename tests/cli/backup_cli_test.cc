@@ -58,7 +58,7 @@ std::uint64_t BackupEntries(const std::string& out) {
 
 }  // namespace
 
-TEST_CASE("backup: copies taken while terminals upload verify; a restored copy continues",
+TEST_CASE("backup: copies taken while terminals upload verify, a restored copy continues",
           "[backup]") {
   DaemonFixture d;
   const auto token = d.CreateToken("terminal", kPharmacy);

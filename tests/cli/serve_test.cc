@@ -698,7 +698,7 @@ TEST_CASE("serve: retries are answered from the stored response, conflicts get 4
 // 5
 // ------------------------------------------------------------------------------------------------
 
-TEST_CASE("serve: SIGTERM drains; what was answered 200 is recorded once, and a restart continues",
+TEST_CASE("serve: SIGTERM drains, what was answered 200 is recorded once, and a restart continues",
           "[serve]") {
   DaemonFixture d;
   const auto token = d.CreateToken("terminal", kPharmacy);

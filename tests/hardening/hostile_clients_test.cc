@@ -47,7 +47,7 @@ void RaiseDescriptorLimit() {
 
 }  // namespace
 
-TEST_CASE("hostile clients: every attack at once; honest terminals are served, nothing is forged",
+TEST_CASE("hostile clients: every attack at once, honest terminals are served, nothing is forged",
           "[hardening]") {
   RaiseDescriptorLimit();
   DaemonFixture d;

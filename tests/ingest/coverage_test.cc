@@ -153,7 +153,7 @@ TEST_CASE("coverage: blocked lines apart, roll-ups, trend, region filter", "[cov
   CHECK(county["institutions"][0]["fixmedins_code"] == regtest::kCounty);
 }
 
-TEST_CASE("coverage: empty month says so in every format; months parse strictly", "[coverage]") {
+TEST_CASE("coverage: empty month says so in every format, months parse strictly", "[coverage]") {
   Fixture f;
   const ingest::CoverageReport r = Report(f, 202401);
   CHECK(r.empty());
@@ -168,7 +168,7 @@ TEST_CASE("coverage: empty month says so in every format; months parse strictly"
   CHECK_FALSE(ingest::ParseMonth("202508", error));
 }
 
-TEST_CASE("coverage: CSV and HTML carry the figures; HTML is self-contained", "[coverage]") {
+TEST_CASE("coverage: CSV and HTML carry the figures, HTML is self-contained", "[coverage]") {
   Fixture f;
   February(f);
   const ingest::CoverageReport r = Report(f, 202502);

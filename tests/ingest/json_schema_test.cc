@@ -308,7 +308,7 @@ TEST_CASE("schema messages for numbers, strings, enums and combinators", "[schem
   CHECK(Check(schema, R"({"t": [1, 2]})"_json) == "/t/1: no item allowed here (at most 1 items)");
 }
 
-TEST_CASE("schema errorMessage replaces the message; the innermost one wins", "[schema]") {
+TEST_CASE("schema errorMessage replaces the message, the innermost one wins", "[schema]") {
   auto schema = MustLoad(R"({
     "errorMessage": "outer",
     "properties": {

@@ -119,7 +119,7 @@ TEST_CASE("processor: receipt then sale is ok, a second sale of the box is block
   CHECK(row["findings"][0]["rule"] == "CODE_REUSED");
 }
 
-TEST_CASE("processor: a retry gets the original response; a changed message with the same id 409",
+TEST_CASE("processor: a retry gets the original response, a changed message with the same id 409",
           "[processor]") {
   Fixture f;
   const std::string m = Message("3503", "m1", "R1", {"81000010000000000002"});

@@ -342,7 +342,7 @@ TEST_CASE("upload: one kept-alive connection carries every message", "[upload]")
   CHECK(client->stats().connections == 1);
 }
 
-TEST_CASE("upload: 401 stops the run; the rest stay unsent and are not tried", "[upload]") {
+TEST_CASE("upload: 401 stops the run, the rest stay unsent and are not tried", "[upload]") {
   ScriptedServer server;
   server.Script({Answer(401, "unknown token")});
   auto client = Open(Options(server.url()));
@@ -357,7 +357,7 @@ TEST_CASE("upload: 401 stops the run; the rest stay unsent and are not tried", "
   CHECK(server.received().size() == 1);
 }
 
-TEST_CASE("upload: gives up when the server stays away; a spool keeps what was not sent",
+TEST_CASE("upload: gives up when the server stays away, a spool keeps what was not sent",
           "[upload]") {
   testsupport::TempDir dir;
   auto o = Options("http://127.0.0.1:" + std::to_string(UnusedPort()), dir.file("spool"));

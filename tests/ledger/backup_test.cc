@@ -48,7 +48,7 @@ std::uint32_t Mode(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("backup makes a verified copy; restored with the key, it continues the chain",
+TEST_CASE("backup makes a verified copy, restored with the key, it continues the chain",
           "[backup]") {
   LedgerFixture f;
   f.Append(37);
@@ -108,7 +108,7 @@ TEST_CASE("backup makes a verified copy; restored with the key, it continues the
   CHECK(v->checkpoints == 2);
 }
 
-TEST_CASE("backup with keys copies both secrets at mode 0600; the copy opens for writing",
+TEST_CASE("backup with keys copies both secrets at mode 0600, the copy opens for writing",
           "[backup]") {
   LedgerFixture f;
   f.Append(3);

@@ -80,7 +80,7 @@ TEST_CASE("Go vectors: verifier and signer keys parse", "[note]") {
   CHECK(Vkey(kEnochVkey).key_id() == 0xaf0cfe78u);
 }
 
-TEST_CASE("key id is SHA-256(name || \\n || 0x01 || public key)[:4], big-endian", "[note]") {
+TEST_CASE("key id is SHA-256(name || LF || 0x01 || public key)[:4], big-endian", "[note]") {
   VerifierKey peter = Vkey(kPeterVkey);
   std::string buf = "PeterNeumann\n\x01";
   buf.append(reinterpret_cast<const char*>(peter.public_key().data()), 32);

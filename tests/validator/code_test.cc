@@ -425,7 +425,7 @@ TEST_CASE("AIM identifiers of plain symbologies classify their content", "[code]
   CheckRejected({"]C0", 3, "nothing after"});
 }
 
-TEST_CASE("scanner whitespace is trimmed; other odd characters are reported", "[code]") {
+TEST_CASE("scanner whitespace is trimmed, other odd characters are reported", "[code]") {
   for (const std::string& in :
        {std::string(" 81234567890123456789"), std::string("81234567890123456789\n"),
         std::string("\r\n81234567890123456789\r\n"), std::string("\t81234567890123456789\t"),

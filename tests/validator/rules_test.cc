@@ -617,7 +617,7 @@ TEST_CASE("STATE_UNREADABLE: a corrupt stored state is judged as new", "[rules]"
   CHECK_FALSE(Has(clean, RuleId::kStateUnreadable));
 }
 
-TEST_CASE("Verdict is the worst severity; rule names are stable", "[rules]") {
+TEST_CASE("Verdict is the worst severity, rule names are stable", "[rules]") {
   CHECK(VerdictOf({}) == Verdict::kOk);
   std::vector<Finding> fs(2);
   fs[0].severity = Severity::kInfo;

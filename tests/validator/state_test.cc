@@ -84,7 +84,7 @@ TEST_CASE("Receipt, sale, return and purchase return move the pack", "[state]") 
   CHECK_FALSE(sim.State(code)->holder_received);
 }
 
-TEST_CASE("Split sales accumulate units; returns give them back", "[state]") {
+TEST_CASE("Split sales accumulate units, returns give them back", "[state]") {
   Sim sim;
   const std::string code = CodeA(1);
   sim.Run(SplitSale(kP1, {code}, "10"));
