@@ -142,6 +142,10 @@ int RunIngest(const std::string& db, const std::string& file, std::size_t batch_
     if (batch.size() >= batch_size) flush();
   }
   flush();
+  if (auto st = o->processor->store().SaveHeads(); !st.ok()) {
+    std::cerr << "ingest: heads file not written (the next open scans instead): " << st.ToString()
+              << "\n";
+  }
   std::cerr << "ingest: " << accepted << " messages recorded or replayed, " << failed
             << " rejected; ledger size " << o->ledger->size() << "\n";
   return failed == 0 ? 0 : kExitFailure;

@@ -127,12 +127,26 @@ class DaemonImpl final : public Daemon, public Handler {
       return false;
     }
     checkpointer_ = std::move(*checkpointer);
+    const auto load_start = Clock::now();
     auto p = Processor::Open(*ledger_, options.db_path);
     if (!p.ok()) {
       error = p.status().message();
       return false;
     }
     processor_ = std::move(*p);
+    const ledger::IngestStoreStats heads = processor_->store().stats();
+    std::fprintf(stderr,
+                 "drugtrace serve: indexes of %llu messages, %llu rows, %llu packs loaded in %.1f s "
+                 "(%s)\n",
+                 static_cast<unsigned long long>(heads.messages),
+                 static_cast<unsigned long long>(heads.rows),
+                 static_cast<unsigned long long>(heads.packs),
+                 std::chrono::duration<double>(Clock::now() - load_start).count(),
+                 heads.heads_from_file
+                     ? ("heads file at " + std::to_string(heads.heads_file_size) +
+                        " entries, then the rows after it")
+                           .c_str()
+                     : ("scanned the tables: " + heads.heads_file_note).c_str());
     if (!StartRegulators(error)) return false;
     if (auto st = RefreshTokens(); !st.ok()) {
       error = st.message();
@@ -165,6 +179,17 @@ class DaemonImpl final : public Daemon, public Handler {
       }
       cv_.notify_all();
       if (writer_.joinable()) writer_.join();
+      // Everything is committed: leave the heads for the next start (heads_file.h).
+      if (processor_) {
+        const auto t0 = Clock::now();
+        if (auto st = processor_->store().SaveHeads(); !st.ok()) {
+          std::fprintf(stderr, "drugtrace serve: heads file not written: %s\n",
+                       st.ToString().c_str());
+        } else {
+          std::fprintf(stderr, "drugtrace serve: heads file written in %.1f s\n",
+                       std::chrono::duration<double>(Clock::now() - t0).count());
+        }
+      }
       server_.reset();
       audit_store_.reset();
       processor_.reset();
@@ -340,6 +365,7 @@ class DaemonImpl final : public Daemon, public Handler {
     audit_store_ = std::move(*store);
     RegulatorServiceOptions ro;
     ro.db_path = options_.db_path;
+    ro.packs = processor_->store().pack_heads();
     regulators_ = RegulatorService::Start(
         ro,
         [this](ledger::EntryInput e, std::function<void(bool)> done) {

@@ -40,6 +40,7 @@ class Service final : public RegulatorService {
         error = "regulator reader: " + ctx.status().message();
         return false;
       }
+      if (options_.packs) (*ctx)->store().UseSharedPacks(options_.packs);
       contexts_.push_back(std::move(*ctx));
     }
     for (auto& ctx : contexts_) {
@@ -95,7 +96,7 @@ class Service final : public RegulatorService {
 
  private:
   void ReaderLoop(ReaderContext& ctx) {
-    // Load the pack index before the first query needs it (one scan of code_events).
+    // Load the pack index before the first query needs it (nothing to do when it is shared).
     if (auto st = ctx.store().RefreshPacks(); !st.ok()) {
       std::fprintf(stderr, "drugtrace serve: regulator reader: %s\n", st.ToString().c_str());
     }

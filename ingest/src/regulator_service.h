@@ -14,13 +14,16 @@
 #include "ingest/http.h"
 #include "ingest/regulator.h"
 #include "ingest/tokens.h"
+#include "ledger/pack_heads.h"
 
 namespace ingest {
 
 struct RegulatorServiceOptions {
   std::string db_path;
-  int readers = 1;                   // reader threads, each with its own connection and pack index
+  int readers = 1;                   // reader threads, each with its own connection
   std::size_t queue_capacity = 256;  // queries waiting for a reader; beyond this, 503
+  // The writer's pack heads (IngestStore::pack_heads()); without them every reader loads its own.
+  std::shared_ptr<const ledger::PackHeads> packs;
 };
 
 class RegulatorService {

@@ -11,7 +11,34 @@ namespace ledger {
 
 class HashIndex {
  public:
+  struct Entry {
+    std::uint64_t key;
+    std::uint64_t value;
+  };
+
   HashIndex() { Resize(1024); }
+
+  // Grows the table once so that `n` values fit without further resizing.
+  void Reserve(std::size_t n) {
+    std::size_t want = slots_.size();
+    while (n * 4 > want * 3) want *= 2;
+    if (want != slots_.size()) Resize(want);
+  }
+
+  // The slots as stored (the heads file, heads_file.h), and a table rebuilt from them: false when
+  // `slots` cannot be one (size not a power of two, too full).
+  const std::vector<Entry>& slots() const { return slots_; }
+  bool Adopt(std::vector<Entry> slots) {
+    const std::size_t n = slots.size();
+    if (n < 2 || (n & (n - 1)) != 0) return false;
+    std::size_t used = 0;
+    for (const Entry& e : slots) used += e.key != kEmpty ? 1 : 0;
+    if (used * 4 > n * 3) return false;
+    slots_ = std::move(slots);
+    mask_ = n - 1;
+    used_ = used;
+    return true;
+  }
 
   // Visits the values stored under `key` until `fn` returns true (found).
   template <typename Fn>
@@ -51,10 +78,6 @@ class HashIndex {
   std::size_t memory_bytes() const { return slots_.size() * sizeof(Entry); }
 
  private:
-  struct Entry {
-    std::uint64_t key;
-    std::uint64_t value;
-  };
   static constexpr std::uint64_t kEmpty = 0;
   // Key 0 marks an empty slot; map it elsewhere.
   static std::uint64_t Normalize(std::uint64_t k) {

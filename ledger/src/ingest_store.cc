@@ -6,7 +6,9 @@
 
 #include "fact_counters.h"
 #include "hash_index.h"
+#include "heads_file.h"
 #include "ledger_impl.h"
+#include "pack_heads_impl.h"
 
 namespace ledger {
 
@@ -15,9 +17,15 @@ struct IngestStore::Impl {
   sqlite3* db = nullptr;
   HashIndex messages;  // IndexKey(inst, msgid) -> ingest_messages.seq
   HashIndex rows;      // IndexKey(inst, bchno) -> entry
-  HashIndex packs;     // IndexKey(identity) -> code_events.seq of the pack's latest event
+  // IndexKey(identity) -> code_events.seq of the pack's latest event; shared with readers, so
+  // changed only under its lock (pack_heads_impl.h).
+  std::shared_ptr<PackHeads> heads = std::make_shared<PackHeads>();
+  HashIndex& packs() { return heads->impl().index; }
   std::uint64_t next_message_seq = 1, next_event_seq = 1, next_row_entry = 0;
   std::uint64_t message_count = 0, row_count = 0, pack_count = 0, event_count = 0;
+  bool heads_file_tried = false, heads_from_file = false;
+  std::uint64_t heads_file_size = 0;
+  std::string heads_file_note;
   std::vector<std::string> uploaders;  // sorted
   // Every 无码库 balance (institution \x1f drug -> milli): a small table read on every row.
   std::unordered_map<std::string, std::int64_t> balances;
@@ -27,6 +35,14 @@ struct IngestStore::Impl {
 
   Status Prepare();
   Status Load();
+  // At the first load: adopts the heads file if it describes a prefix of this ledger, else sizes
+  // the tables for the rows the scan will add.
+  Status StartFromHeadsFile();
+  void PublishCounts() {
+    heads->impl().next_event_seq = next_event_seq;
+    heads->impl().pack_count = pack_count;
+    heads->impl().event_count = event_count;
+  }
   // The seq of the pack's latest event, found by comparing identities of key matches.
   // With `state`, also returns the head event's state from the same read.
   Result<std::optional<std::uint64_t>> PackHead(std::string_view identity, std::uint64_t key,
@@ -183,8 +199,55 @@ Status IngestStore::Impl::CountFacts(const IngestWrites& w, std::int64_t last_en
   return Status::Ok();
 }
 
+Status IngestStore::Impl::StartFromHeadsFile() {
+  heads_file_tried = true;
+  heads::Tables t;
+  auto got = heads::Read(db, heads::PathFor(ledger->impl().path), /*packs_only=*/false, t);
+  if (!got.ok()) return got.status();
+  if (got->ok) {
+    messages = std::move(t.messages);
+    rows = std::move(t.rows);
+    {
+      std::unique_lock lock(heads->impl().mu);
+      packs() = std::move(t.packs);
+    }
+    const heads::Counts& c = t.counts;
+    next_message_seq = c.next_message_seq;
+    next_row_entry = c.next_row_entry;
+    next_event_seq = c.next_event_seq;
+    message_count = c.message_count;
+    row_count = c.row_count;
+    pack_count = c.pack_count;
+    event_count = c.event_count;
+    heads_from_file = true;
+    heads_file_size = got->ledger_size;
+    return Status::Ok();
+  }
+  heads_file_note = got->why;
+  // Size the tables once for what the scan will add (packs: about half the events).
+  auto max_of = [this](const char* sql) -> Result<std::uint64_t> {
+    auto st = sql::Stmt::Prepare(db, sql);
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    return *row && !st->IsNull(0) ? static_cast<std::uint64_t>(st->Int(0)) : 0;
+  };
+  auto m = max_of("SELECT max(seq) FROM ingest_messages");
+  if (!m.ok()) return m.status();
+  auto r = max_of("SELECT max(entry) FROM ingest_rows");
+  if (!r.ok()) return r.status();
+  auto e = max_of("SELECT max(seq) FROM code_events");
+  if (!e.ok()) return e.status();
+  messages.Reserve(*m);
+  rows.Reserve(*r);
+  std::unique_lock lock(heads->impl().mu);
+  packs().Reserve(*e / 2);
+  return Status::Ok();
+}
+
 Status IngestStore::Impl::Load() {
   recent_heads.clear();
+  if (!heads_file_tried) LEDGER_RETURN_IF_ERROR(StartFromHeadsFile());
   // Incremental: only rows past what is already loaded, so Refresh() can call this again after
   // another process (the CLI) wrote to the ledger.
   auto scan = [this](const char* sql, std::uint64_t from, auto&& fn) -> Status {
@@ -213,19 +276,22 @@ Status IngestStore::Impl::Load() {
                                 ++row_count;
                               }));
   // A pack's event replaces the head it points back to; a first event (prev NULL) adds a head.
+  std::unique_lock packs_lock(heads->impl().mu);
   LEDGER_RETURN_IF_ERROR(scan("SELECT seq, key, prev FROM code_events WHERE seq >= ?1 ORDER BY seq",
                               next_event_seq, [this](const sql::Stmt& st) {
                                 const auto seq = static_cast<std::uint64_t>(st.Int(0));
                                 const auto key = static_cast<std::uint64_t>(st.Int(1));
                                 if (st.IsNull(2)) {
-                                  packs.Insert(key, seq);
+                                  packs().Insert(key, seq);
                                   ++pack_count;
                                 } else {
-                                  packs.Replace(key, static_cast<std::uint64_t>(st.Int(2)), seq);
+                                  packs().Replace(key, static_cast<std::uint64_t>(st.Int(2)), seq);
                                 }
                                 next_event_seq = seq + 1;
                                 ++event_count;
                               }));
+  PublishCounts();
+  packs_lock.unlock();
   uploaders.clear();
   LEDGER_RETURN_IF_ERROR(
       scan("SELECT institution FROM receipt_uploaders WHERE ?1 = ?1 ORDER BY institution", 0,
@@ -242,7 +308,7 @@ Result<std::optional<std::uint64_t>> IngestStore::Impl::PackHead(std::string_vie
                                                                  std::string* state) {
   Status err;
   std::optional<std::uint64_t> found;
-  packs.Find(key, [&](std::uint64_t seq) {
+  packs().Find(key, [&](std::uint64_t seq) {
     select_event.Bind(1, I64(seq));
     auto row = select_event.Step();
     bool match = false;
@@ -422,18 +488,22 @@ Result<std::uint64_t> IngestStore::Commit(std::span<const EntryInput> entries,
     d.next_row_entry = std::max(d.next_row_entry, r.entry + 1);
     ++d.row_count;
   }
-  for (const PackWrite& p : pack_writes) {
-    if (p.prev) {
-      d.packs.Replace(p.key, *p.prev, p.seq);
-    } else {
-      d.packs.Insert(p.key, p.seq);
-      ++d.pack_count;
+  {
+    std::unique_lock lock(d.heads->impl().mu);
+    for (const PackWrite& p : pack_writes) {
+      if (p.prev) {
+        d.packs().Replace(p.key, *p.prev, p.seq);
+      } else {
+        d.packs().Insert(p.key, p.seq);
+        ++d.pack_count;
+      }
     }
+    d.event_count += pack_writes.size();
+    d.next_event_seq = seq;
+    d.PublishCounts();
   }
-  d.event_count += pack_writes.size();
   // Only now: a commit that failed must leave the mirrored balances as the table has them.
   for (const BalanceChange& b : w.balances) d.balances[BalanceKey(b.institution, b.drug)] = b.milli;
-  d.next_event_seq = seq;
   for (const std::string& inst : w.receipt_uploaders) {
     auto it = std::lower_bound(d.uploaders.begin(), d.uploaders.end(), inst);
     if (it == d.uploaders.end() || *it != inst) d.uploaders.insert(it, inst);
@@ -626,9 +696,60 @@ Status IngestStore::Refresh() {
 }
 
 IngestStoreStats IngestStore::stats() const {
-  const Impl& d = *impl_;
-  return {d.message_count, d.row_count, d.pack_count, d.event_count,
-          d.messages.memory_bytes() + d.rows.memory_bytes() + d.packs.memory_bytes()};
+  Impl& d = *impl_;
+  IngestStoreStats s;
+  s.messages = d.message_count;
+  s.rows = d.row_count;
+  s.packs = d.pack_count;
+  s.code_events = d.event_count;
+  s.index_bytes = d.messages.memory_bytes() + d.rows.memory_bytes() + d.packs().memory_bytes();
+  s.heads_from_file = d.heads_from_file;
+  s.heads_file_size = d.heads_file_size;
+  s.heads_file_note = d.heads_file_note;
+  return s;
+}
+
+Status IngestStore::SaveHeads() {
+  Impl& d = *impl_;
+  if (d.ledger->impl().read_only) {
+    return Status::FailedPrecondition("the heads file is written by the ledger's writer");
+  }
+  EndReads();
+  heads::Counts c;
+  c.next_message_seq = d.next_message_seq;
+  c.next_row_entry = d.next_row_entry;
+  c.next_event_seq = d.next_event_seq;
+  c.message_count = d.message_count;
+  c.row_count = d.row_count;
+  c.pack_count = d.pack_count;
+  c.event_count = d.event_count;
+  return heads::Write(d.db, heads::PathFor(d.ledger->impl().path), d.ledger->size(),
+                      d.ledger->chain_head(), d.messages, d.rows, d.packs(), c);
+}
+
+std::shared_ptr<const PackHeads> IngestStore::pack_heads() const {
+  return impl_->heads;
+}
+
+PackHeads::PackHeads() : impl_(std::make_unique<Impl>()) {}
+PackHeads::~PackHeads() = default;
+
+void PackHeads::Candidates(std::uint64_t key, std::vector<std::uint64_t>& out) const {
+  std::shared_lock lock(impl_->mu);
+  impl_->index.Find(key, [&out](std::uint64_t seq) {
+    out.push_back(seq);
+    return false;
+  });
+}
+
+std::uint64_t PackHeads::next_event_seq() const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->next_event_seq;
+}
+
+std::uint64_t PackHeads::pack_count() const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->pack_count;
 }
 
 }  // namespace ledger

@@ -6,6 +6,7 @@
 
 #include "fact_counters.h"
 #include "hash_index.h"
+#include "heads_file.h"
 #include "ledger_impl.h"
 #include "schema.h"
 
@@ -59,6 +60,8 @@ struct RegulatorStore::Impl {
   HashIndex packs;  // IndexKey(identity) -> code_events.seq of the pack's latest event
   bool packs_loaded = false;
   std::uint64_t next_event_seq = 1;
+  std::shared_ptr<const PackHeads> shared;  // when set, used instead of `packs`
+  std::vector<std::uint64_t> candidates;
 
   sql::Stmt select_event, scan_events, coverage, latest_refdata, audit_since, insert_audit;
   bool select_event_ready = false, scan_events_ready = false, coverage_ready = false,
@@ -106,8 +109,23 @@ Result<std::unique_ptr<RegulatorStore>> RegulatorStore::Open(Ledger& ledger) {
   return std::unique_ptr<RegulatorStore>(new RegulatorStore(std::move(impl)));
 }
 
+void RegulatorStore::UseSharedPacks(std::shared_ptr<const PackHeads> heads) {
+  impl_->shared = std::move(heads);
+  impl_->packs = HashIndex();
+}
+
 Status RegulatorStore::RefreshPacks() {
   Impl& d = *impl_;
+  if (d.shared) return Status::Ok();
+  if (!d.packs_loaded) {
+    heads::Tables t;
+    auto got = heads::Read(d.db, heads::PathFor(d.ledger->impl().path), /*packs_only=*/true, t);
+    if (!got.ok()) return got.status();
+    if (got->ok) {
+      d.packs = std::move(t.packs);
+      d.next_event_seq = t.counts.next_event_seq;
+    }
+  }
   LEDGER_RETURN_IF_ERROR(Lazy(d.db, d.scan_events, d.scan_events_ready, kScanEvents));
   // A pack's event replaces the head it points back to; a first event adds a head. Incremental:
   // only events past those already loaded.
@@ -137,7 +155,7 @@ Result<std::optional<std::uint64_t>> RegulatorStore::Impl::Head(std::string_view
   LEDGER_RETURN_IF_ERROR(Lazy(db, select_event, select_event_ready, kSelectEvent));
   Status err;
   std::optional<std::uint64_t> found;
-  packs.Find(IndexKey(identity), [&](std::uint64_t seq) {
+  auto check = [&](std::uint64_t seq) {
     select_event.Bind(1, I64(seq));
     auto row = select_event.Step();
     bool match = false;
@@ -150,7 +168,17 @@ Result<std::optional<std::uint64_t>> RegulatorStore::Impl::Head(std::string_view
     }
     select_event.Reset();
     return match;
-  });
+  };
+  if (shared) {
+    // Candidates are taken under the writer's lock, checked here without it.
+    candidates.clear();
+    shared->Candidates(IndexKey(identity), candidates);
+    for (std::uint64_t seq : candidates) {
+      if (check(seq)) break;
+    }
+  } else {
+    packs.Find(IndexKey(identity), check);
+  }
   if (!err.ok()) return err;
   return found;
 }

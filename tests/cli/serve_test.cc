@@ -791,10 +791,15 @@ TEST_CASE("serve: SIGTERM drains, what was answered 200 is recorded once, and a 
   REQUIRE(!cps.empty());
   CHECK(cps.back()["tree_size"] == all.size());
 
-  // A restarted daemon continues the same chain.
+  // A restarted daemon continues the same chain, its indexes read from the heads file the clean
+  // shutdown left (not rebuilt by a scan).
   d.Start();
   HttpClient c = d.Client();
   CHECK(HealthzEntries(c) == all.size());
+  INFO("daemon stderr:\n" << d.Stderr());
+  CHECK(d.Stderr().find("heads file written") != std::string::npos);
+  CHECK(d.Stderr().find("(heads file at " + std::to_string(all.size()) + " entries") !=
+        std::string::npos);
   const Json next = FreshSale(2);
   const auto indexes = ExpectAccepted(c.Post("/v1/upload", next.dump(), auth), next);
   CHECK(indexes.front() == all.size());

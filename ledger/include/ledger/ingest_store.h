@@ -18,6 +18,7 @@
 
 #include "ledger/hash.h"
 #include "ledger/ledger.h"
+#include "ledger/pack_heads.h"
 #include "ledger/status.h"
 
 namespace ledger {
@@ -103,13 +104,26 @@ struct IngestWrites {
 struct IngestStoreStats {
   std::uint64_t messages = 0, rows = 0, packs = 0, code_events = 0;
   std::size_t index_bytes = 0;
+  // How the open found the heads: from the heads file (then `heads_file_size` is the ledger size
+  // it described and only later rows were scanned), or by scanning the tables (`heads_file_note`
+  // says why the file was not used).
+  bool heads_from_file = false;
+  std::uint64_t heads_file_size = 0;
+  std::string heads_file_note;
 };
 
 class IngestStore {
  public:
   ~IngestStore();
-  // Loads the in-memory heads from the tables (a full scan of their keys).
+  // Loads the in-memory heads: from the heads file `<db>.heads` when it describes a prefix of this
+  // ledger (heads_file.h), then the rows past it; otherwise a full scan of the tables' keys.
   static Result<std::unique_ptr<IngestStore>> Open(Ledger& ledger);
+
+  // Writes the heads file for the next open (a writer that closes cleanly calls this last).
+  Status SaveHeads();
+
+  // The pack heads, for readers on other threads (the daemon's regulator readers).
+  std::shared_ptr<const PackHeads> pack_heads() const;
 
   // Appends `entries` and `writes` in one transaction; entry i gets index ledger.size() + i, which
   // the caller used in `writes`. In-memory heads change only after the commit succeeded.

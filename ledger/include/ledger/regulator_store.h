@@ -18,6 +18,7 @@
 
 #include "ledger/ingest_store.h"
 #include "ledger/ledger.h"
+#include "ledger/pack_heads.h"
 #include "ledger/status.h"
 
 namespace ledger {
@@ -61,9 +62,12 @@ class RegulatorStore {
   ~RegulatorStore();
   static Result<std::unique_ptr<RegulatorStore>> Open(Ledger& ledger);
 
-  // Loads (first call: one scan of code_events' keys) or extends the in-memory pack heads. Called
-  // by PackHistory; call it early to take the start-up cost before the first query.
+  // Loads (first call: the heads file if it describes a prefix of this ledger, else one scan of
+  // code_events' keys) or extends the in-memory pack heads. Called by PackHistory; call it early
+  // to take the start-up cost before the first query. Nothing to do with shared heads.
   Status RefreshPacks();
+  // Reads pack heads from `heads` (the writer's, in the same process) instead of keeping a copy.
+  void UseSharedPacks(std::shared_ptr<const PackHeads> heads);
   // Every entry index that named the pack (state changes and, since schema 3, events that left
   // the state unchanged such as a blocked resale), oldest first; empty when never seen.
   Result<std::vector<std::uint64_t>> PackHistory(std::string_view identity);
