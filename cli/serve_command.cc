@@ -23,6 +23,7 @@ struct ServeArgs {
   std::size_t body_limit = 4 << 20;
   std::size_t queue = 8192;
   int slow_commit_ms = 250;
+  int wal_restart_mib = 64;
 };
 
 bool IsLoopback(const std::string& host) {
@@ -84,6 +85,7 @@ int RunServe(const ServeArgs& a) {
   o.http.body_limit = a.body_limit;
   o.queue_capacity = a.queue;
   o.slow_commit_log = std::chrono::milliseconds(a.slow_commit_ms);
+  o.wal_restart_bytes = std::int64_t{a.wal_restart_mib} << 20;
 
   // Signals are taken synchronously by this thread; every other thread inherits the mask.
   sigset_t signals;
@@ -132,6 +134,10 @@ void RegisterServeCommand(CLI::App& app, int& exit_code) {
   s->add_option("--slow-commit-ms", a.slow_commit_ms,
                 "Log group commits slower than this to stderr, with where the time went (0: off)")
       ->check(CLI::Range(0, 3600000));
+  s->add_option("--wal-restart-mib", a.wal_restart_mib,
+                "Drain the WAL between commits once it holds this much, so the log restarts "
+                "(docs/ingest.md)")
+      ->check(CLI::Range(1, 65536));
   s->add_option("--port-file", a.port_file, "Write the listening port here once ready");
   s->add_option("--console-public-key", a.console_public_key,
                 "Verifier key file the console checks checkpoints with (default: the log's own)");

@@ -113,6 +113,7 @@ class DaemonImpl final : public Daemon, public Handler {
     open.cache_mib = 512;
     // The WAL is copied back by checkpointer_ on its own thread, never inside a group commit.
     open.auto_checkpoint = false;
+    open.wal_restart_bytes = options.wal_restart_bytes;
     auto l = ledger::Ledger::Open(options.db_path, open);
     if (!l.ok()) {
       error = l.status().message();
@@ -135,18 +136,17 @@ class DaemonImpl final : public Daemon, public Handler {
     }
     processor_ = std::move(*p);
     const ledger::IngestStoreStats heads = processor_->store().stats();
-    std::fprintf(stderr,
-                 "drugtrace serve: indexes of %llu messages, %llu rows, %llu packs loaded in %.1f s "
-                 "(%s)\n",
-                 static_cast<unsigned long long>(heads.messages),
-                 static_cast<unsigned long long>(heads.rows),
-                 static_cast<unsigned long long>(heads.packs),
-                 std::chrono::duration<double>(Clock::now() - load_start).count(),
-                 heads.heads_from_file
-                     ? ("heads file at " + std::to_string(heads.heads_file_size) +
-                        " entries, then the rows after it")
-                           .c_str()
-                     : ("scanned the tables: " + heads.heads_file_note).c_str());
+    std::fprintf(
+        stderr,
+        "drugtrace serve: indexes of %llu messages, %llu rows, %llu packs loaded in %.1f s "
+        "(%s)\n",
+        static_cast<unsigned long long>(heads.messages),
+        static_cast<unsigned long long>(heads.rows), static_cast<unsigned long long>(heads.packs),
+        std::chrono::duration<double>(Clock::now() - load_start).count(),
+        heads.heads_from_file ? ("heads file at " + std::to_string(heads.heads_file_size) +
+                                 " entries, then the rows after it")
+                                    .c_str()
+                              : ("scanned the tables: " + heads.heads_file_note).c_str());
     if (!StartRegulators(error)) return false;
     if (auto st = RefreshTokens(); !st.ok()) {
       error = st.message();

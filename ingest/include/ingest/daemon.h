@@ -31,6 +31,8 @@ struct DaemonOptions {
   // Log a group commit (judging and recording one batch) that takes longer than this to stderr,
   // with where the time went (0: never).
   std::chrono::milliseconds slow_commit_log{250};
+  // ledger::OpenOptions::wal_restart_bytes for the writer.
+  std::int64_t wal_restart_bytes = std::int64_t{64} << 20;
 };
 
 class Daemon {

@@ -71,10 +71,10 @@ struct OpenOptions {
   // leaves more than this in the WAL, the writer finishes the copy itself between two commits (a
   // PASSIVE checkpoint with no commit racing it), and SQLite restarts the log from its beginning
   // at the next commit. 0 disables the bound.
-  // Each drain stalls one commit for the remainder's copy and an fsync of the database (50-120
-  // ms on the bench VM), so the bound is large enough to make them rare (every ~30 s at 30k code
-  // events/s); the WAL file is cut back to twice the bound after a burst.
-  std::int64_t wal_restart_bytes = std::int64_t{1} << 30;
+  // A drain stalls one commit, and its cost grows with the log: at 30k code events/s on a 10M-entry
+  // ledger (bench VM), 150-280 ms at 1 GiB, 13-28 ms at 64 MiB (one every ~0.7 s), so the bound
+  // is small. The WAL file is cut back to twice the bound after a burst.
+  std::int64_t wal_restart_bytes = std::int64_t{64} << 20;
 };
 
 // The writer's own WAL drains (OpenOptions::wal_restart_bytes).
