@@ -6,7 +6,8 @@
 // Fills (or continues) a ledger through the ingest Processor in process with a steady volume per
 // month (--per-month entries, default 1M: receipts, then sales of received boxes, 5 % of sale lines
 // without codes, 1 % returned, 70 % insured), then at each size signs a checkpoint, opens a fresh
-// read-only reader (timing the pack index load) and measures:
+// read-only reader (timing the pack index load from the heads file a clean writer leaves) and
+// measures:
 //   - history: CodeHistory of random sold packs (entries, proofs against the checkpoint),
 //   p50/p95/max
 //   - coverage: BuildCoverage of the latest month with a 6-month trend, and its JSON rendering.
@@ -235,7 +236,12 @@ int Run(const Options& o) {
       std::fprintf(stderr, "checkpoint: %s\n", cp.status().ToString().c_str());
       return 1;
     }
-    // A fresh reader, as the daemon's reader thread or the CLI would open it.
+    // The heads file a writer leaves when it closes cleanly; then a fresh reader, as the CLI would
+    // open it (the daemon's readers share the writer's pack heads and load nothing).
+    if (auto st = (*p)->store().SaveHeads(); !st.ok()) {
+      std::fprintf(stderr, "heads file: %s\n", st.ToString().c_str());
+      return 1;
+    }
     const auto t_index = Clock::now();
     auto ctx = ingest::ReaderContext::Open(o.db);
     if (!ctx.ok() || !(*ctx)->store().RefreshPacks().ok()) {
