@@ -61,6 +61,18 @@ std::unique_ptr<ledger::IngestStore> OpenStore(ledger::Ledger& l) {
   return std::move(*s);
 }
 
+// Every pack's history (entries, oldest first), from a writer's or a reader's store.
+template <typename Store>
+void AddPackHistories(Store& s, const Traffic& t, std::vector<std::string>& out) {
+  for (std::uint64_t p = 0; p <= t.next_pack; ++p) {
+    auto h = s.PackHistory("P" + std::to_string(p));
+    REQUIRE(h.ok());
+    std::string line = "pack";
+    for (auto e : *h) line += " " + std::to_string(e);
+    out.push_back(line);
+  }
+}
+
 // Everything a writer looks up, for every message, row and pack the traffic made.
 std::vector<std::string> Answers(ledger::IngestStore& s, const Traffic& t) {
   std::vector<std::string> out;
@@ -81,25 +93,13 @@ std::vector<std::string> Answers(ledger::IngestStore& s, const Traffic& t) {
     }
     if (!found) out.push_back("no row");
   }
-  for (std::uint64_t p = 0; p <= t.next_pack; ++p) {
-    auto h = s.PackHistory("P" + std::to_string(p));
-    REQUIRE(h.ok());
-    std::string line = "pack";
-    for (auto e : *h) line += " " + std::to_string(e);
-    out.push_back(line);
-  }
+  AddPackHistories(s, t, out);
   return out;
 }
 
 std::vector<std::string> ReaderAnswers(ledger::RegulatorStore& s, const Traffic& t) {
   std::vector<std::string> out;
-  for (std::uint64_t p = 0; p <= t.next_pack; ++p) {
-    auto h = s.PackHistory("P" + std::to_string(p));
-    REQUIRE(h.ok());
-    std::string line = "pack";
-    for (auto e : *h) line += " " + std::to_string(e);
-    out.push_back(line);
-  }
+  AddPackHistories(s, t, out);
   return out;
 }
 
