@@ -291,10 +291,11 @@ class DaemonImpl final : public Daemon, public Handler {
           const Processor::BatchTiming t = processor_->last_batch_timing();
           std::fprintf(stderr,
                        "drugtrace serve: slow group commit: %.0f ms for %zu messages, %zu entries "
-                       "(judge %.0f ms, record %.0f ms: of which COMMIT %.0f ms, WAL drain %.0f "
-                       "ms)\n",
+                       "(judge %.0f ms, record %.0f ms: of which write lock %.0f ms, entries %.0f "
+                       "ms, indexes and counters %.0f ms, COMMIT %.0f ms, WAL drain %.0f ms)\n",
                        std::chrono::duration<double, std::milli>(took).count(), batch.size(),
-                       t.entries, t.judge_ms, t.record_ms, t.sync_ms, t.drain_ms);
+                       t.entries, t.judge_ms, t.record_ms, t.begin_ms, t.entries_ms, t.indexes_ms,
+                       t.sync_ms, t.drain_ms);
         }
         ledger_size_ = ledger_->size();
         metrics_.SetLedgerSize(ledger_->size());

@@ -481,6 +481,9 @@ std::vector<Outcome> Processor::ProcessBatch(std::vector<Submission>& batch) {
   d.timing.entries = bs.entries.size();
   if (committed.ok()) {
     const ledger::WalDrainStats w = d.ledger->wal_drain_stats();
+    d.timing.begin_ms = w.last_begin_ms;
+    d.timing.entries_ms = w.last_entries_ms;
+    d.timing.indexes_ms = w.last_in_transaction_ms;
     d.timing.sync_ms = w.last_commit_ms;
     d.timing.drain_ms = w.last_append_drain_ms;
   }

@@ -385,11 +385,15 @@ Result<std::uint64_t> Ledger::Append(std::span<const EntryInput> entries,
   }
   merkle::RootBuilder frontier = d.frontier;
   Hash chain = d.chain_head;
+  using Ms = std::chrono::duration<double, std::milli>;
+  const auto begin_start = std::chrono::steady_clock::now();
   sql::Transaction txn(d.db.get());
   LEDGER_RETURN_IF_ERROR(txn.Begin());
   // Under the write lock: entry indexes the caller derived from size() must still be right.
   auto stored = d.StoredSize();
   if (!stored.ok()) return stored.status();
+  const auto entries_start = std::chrono::steady_clock::now();
+  d.wal_drains.last_begin_ms = Ms(entries_start - begin_start).count();
   if (*stored != first) {
     return Status::Busy("another process appended to the ledger (it holds " +
                         std::to_string(*stored) + " entries, this writer expected " +
@@ -420,8 +424,11 @@ Result<std::uint64_t> Ledger::Append(std::span<const EntryInput> entries,
     }
     LEDGER_RETURN_IF_ERROR(st.Run());
   }
+  const auto writes_start = std::chrono::steady_clock::now();
+  d.wal_drains.last_entries_ms = Ms(writes_start - entries_start).count();
   if (in_transaction) LEDGER_RETURN_IF_ERROR(in_transaction());
   const auto commit_start = std::chrono::steady_clock::now();
+  d.wal_drains.last_in_transaction_ms = Ms(commit_start - writes_start).count();
   LEDGER_RETURN_IF_ERROR(txn.Commit());
   const auto committed = std::chrono::steady_clock::now();
   d.wal_drains.last_commit_ms =

@@ -66,10 +66,13 @@ class Processor {
 
   // Where the last ProcessBatch spent its time (for the daemon's slow-commit log).
   struct BatchTiming {
-    double judge_ms = 0;   // look-ups and validation of every message (one read transaction)
-    double record_ms = 0;  // IngestStore::Commit: inserts, counters, COMMIT, WAL drain
-    double sync_ms = 0;    // of which inside SQLite's COMMIT (WAL write + fsync)
-    double drain_ms = 0;   // of which the writer's WAL drain after the commit
+    double judge_ms = 0;    // look-ups and validation of every message (one read transaction)
+    double record_ms = 0;   // IngestStore::Commit: inserts, counters, COMMIT, WAL drain
+    double begin_ms = 0;    // of which taking the write lock
+    double entries_ms = 0;  // of which inserting the entries (hashes, tree nodes)
+    double indexes_ms = 0;  // of which ingest's index rows, facts and report counters
+    double sync_ms = 0;     // of which inside SQLite's COMMIT (WAL write + fsync)
+    double drain_ms = 0;    // of which the writer's WAL drain after the commit
     std::size_t entries = 0;
   };
   BatchTiming last_batch_timing() const;

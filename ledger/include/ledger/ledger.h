@@ -83,7 +83,10 @@ struct WalDrainStats {
   std::uint64_t incomplete = 0;  // of those, ones a reader or the checkpointer kept from finishing
   double last_ms = 0, max_ms = 0;  // time spent in them
   std::int64_t wal_frames = 0;     // frames in the WAL after the last commit
-  // The last Append: time inside SQLite's COMMIT (the WAL write and fsync), and in its drain.
+  // The last Append: time taking the write lock (BEGIN IMMEDIATE and the size check), inserting
+  // the entries, in the caller's writes (`in_transaction`), inside SQLite's COMMIT (the WAL write
+  // and fsync), and in its drain.
+  double last_begin_ms = 0, last_entries_ms = 0, last_in_transaction_ms = 0;
   double last_commit_ms = 0, last_append_drain_ms = 0;
 };
 
