@@ -1061,10 +1061,11 @@ Result<validator::Date> ParseQueryDate(std::string_view text, std::string_view w
 
 namespace {
 
-Result<std::vector<Case>> BuildCasesInSnapshot(ledger::Ledger& ledger, const SuspectQuery& q) {
+Status EachCaseInSnapshot(ledger::Ledger& ledger, const SuspectQuery& q,
+                          const std::function<Status(Case&&)>& fn) {
   auto period = ResolvePeriod(ledger, q);
   if (!period.ok()) return period.status();
-  if (!*period) return std::vector<Case>();
+  if (!*period) return Status::Ok();
   auto ref = suspects_internal::LoadRefDataInForce(ledger);
   if (!ref.ok()) return ref.status();
   BuildState s(ledger, q, std::move(*ref));
@@ -1119,10 +1120,8 @@ Result<std::vector<Case>> BuildCasesInSnapshot(ledger::Ledger& ledger, const Sus
   } else {
     std::sort(ranked.begin(), ranked.end(), before);
   }
-  std::vector<Case> cases;
-  cases.reserve(ranked.size());
-  for (std::uint32_t b : ranked) cases.push_back(s.Materialize(s.builders[b]));
-  return cases;
+  for (std::uint32_t b : ranked) LEDGER_RETURN_IF_ERROR(fn(s.Materialize(s.builders[b])));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -1131,13 +1130,16 @@ Result<std::vector<Case>> BuildCases(ledger::Ledger& ledger, const SuspectQuery&
   // One snapshot: the period, the rows, the evidence and the statuses agree even while ingest
   // appends, and the thousands of single-entry reads share one read lock.
   std::vector<Case> cases;
-  LEDGER_RETURN_IF_ERROR(ledger::InReadSnapshot(ledger, [&]() -> Status {
-    auto built = BuildCasesInSnapshot(ledger, q);
-    if (!built.ok()) return built.status();
-    cases = std::move(*built);
+  LEDGER_RETURN_IF_ERROR(ForEachCase(ledger, q, [&](Case&& c) {
+    cases.push_back(std::move(c));
     return Status::Ok();
   }));
   return cases;
+}
+
+Status ForEachCase(ledger::Ledger& ledger, const SuspectQuery& q,
+                   const std::function<Status(Case&&)>& fn) {
+  return ledger::InReadSnapshot(ledger, [&]() { return EachCaseInSnapshot(ledger, q, fn); });
 }
 
 }  // namespace ingest
