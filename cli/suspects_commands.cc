@@ -96,12 +96,24 @@ int RunSuspects(const SuspectArgs& a) {
   q.overbuy_boxes_per_month = a.overbuy;
   auto l = OpenLedger(a.db, true, "suspects");
   if (!l) return kExitFailure;
+  if (a.format == "csv") {
+    // Streamed: one case's evidence in memory at a time (a month can hold millions of items).
+    // Every read happens before the first case is given, so an error still prints nothing.
+    bool header = false;
+    auto st = ingest::ForEachCase(**l, q, [&](ingest::Case&& c) {
+      if (!header) std::cout << ingest::CasesCsvHeader();
+      header = true;
+      std::cout << ingest::CaseCsvLine(c);
+      return ledger::Status::Ok();
+    });
+    if (!st.ok()) return Fail("suspects", st);
+    if (!header) std::cout << ingest::CasesCsvHeader();
+    return 0;
+  }
   auto cases = ingest::BuildCases(**l, q);
   if (!cases.ok()) return Fail("suspects", cases.status());
   if (a.format == "json") {
     std::cout << ingest::CasesJson(*cases, q) << "\n";
-  } else if (a.format == "csv") {
-    std::cout << ingest::CasesCsv(*cases);
   } else {
     PrintTable(*cases);
   }

@@ -1,14 +1,19 @@
 // Building suspect cases from row_facts and the evidence entries (docs/suspects.md).
+//
+// Building keeps compact records only (docs/suspects.md, Performance): the rows a case refers to
+// as 64-byte facts whose text columns are interned, the findings as 24-byte records, and each
+// (case, row, pack) relation as one link; cases are ranked from those, and the Case structs with
+// their evidence are made only for the cases returned.
 #include "ingest/suspects.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <map>
 #include <set>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "ingest/json.h"
 #include "ingest/refdata_json.h"
@@ -19,10 +24,8 @@ namespace ingest {
 namespace {
 
 using ledger::Result;
-using ledger::RowFact;
 using ledger::Status;
 
-constexpr int kReceiptInfnos[] = {3501, 3503, 3504};
 constexpr int kSale = 3505;
 constexpr int kBlock = 2;
 constexpr int kInsured = 1;
@@ -32,19 +35,200 @@ constexpr std::int64_t kDoubleScanSeconds = 60;
 constexpr std::size_t kPatternPurchases = 2;
 constexpr std::uint32_t kHugeBoxes = UINT32_MAX;  // over-buy pre-filter: "this row alone is huge"
 
-// The rules suspects are built from, as recorded in row_facts.rules and the entries' findings.
-const std::vector<std::string>& SuspectRules() {
-  static const std::vector<std::string> kRules = {"CODE_REUSED", "CODE_RESOLD",
-                                                  "SPLIT_OVER_CAPACITY", "PRODUCT_MISMATCH",
-                                                  "RETURN_WITHOUT_SALE"};
-  return kRules;
+bool IsReceipt(int infno) {
+  return infno == 3501 || infno == 3503 || infno == 3504;
 }
 
-struct ParsedFinding {
-  std::string rule;
-  std::string identity;
-  std::optional<std::uint64_t> prior_entry;
+// The rules suspects are built from, as recorded in row_facts.rules and the entries' findings.
+enum class Rule : std::uint8_t { kReused, kResold, kSplitOver, kMismatch, kReturnWithoutSale };
+constexpr std::string_view kRuleNames[] = {"CODE_REUSED", "CODE_RESOLD", "SPLIT_OVER_CAPACITY",
+                                           "PRODUCT_MISMATCH", "RETURN_WITHOUT_SALE"};
+
+std::optional<Rule> SuspectRule(std::string_view rule) {
+  for (std::size_t i = 0; i < std::size(kRuleNames); ++i) {
+    if (rule == kRuleNames[i]) return static_cast<Rule>(i);
+  }
+  return std::nullopt;
+}
+
+// Whether a comma-separated rules list names a rule suspects are built from.
+bool HasSuspectRule(std::string_view rules) {
+  while (!rules.empty()) {
+    const std::size_t comma = rules.find(',');
+    if (SuspectRule(rules.substr(0, comma))) return true;
+    if (comma == std::string_view::npos) break;
+    rules.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// Strings seen while building (institutions, drugs, patients, pack identities, rule lists), each
+// stored once in one arena: an id is 4 bytes, and a million pack identities cost about 50 bytes
+// each instead of a std::string and a hash node.
+class Interner {
+ public:
+  std::uint32_t Id(std::string_view s) {
+    if (2 * (spans_.size() + 1) > slots_.size()) Grow();
+    const std::uint32_t h = Hash(s);
+    for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const std::uint32_t slot = slots_[i];
+      if (slot == 0) {
+        const auto id = static_cast<std::uint32_t>(spans_.size());
+        spans_.push_back({arena_.size(), s.size()});
+        hashes_.push_back(h);
+        arena_.append(s);
+        slots_[i] = id + 1;
+        return id;
+      }
+      if (hashes_[slot - 1] == h && (*this)[slot - 1] == s) return slot - 1;
+    }
+  }
+  std::string_view operator[](std::uint32_t id) const {
+    return std::string_view(arena_).substr(spans_[id].first, spans_[id].second);
+  }
+  std::string Str(std::uint32_t id) const { return std::string((*this)[id]); }
+
+ private:
+  static std::uint32_t Hash(std::string_view s) {
+    return static_cast<std::uint32_t>(std::hash<std::string_view>()(s) * 0x9E3779B97F4A7C15ull >>
+                                      32);
+  }
+  void Grow() {
+    slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), 0);
+    for (std::uint32_t id = 0; id < spans_.size(); ++id) {
+      std::size_t i = hashes_[id] & (slots_.size() - 1);
+      while (slots_[i] != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = id + 1;
+    }
+  }
+  std::string arena_;
+  std::vector<std::pair<std::size_t, std::size_t>> spans_;  // id -> (offset, size) in arena_
+  std::vector<std::uint32_t> hashes_;                       // id -> Hash
+  std::vector<std::uint32_t> slots_;                        // open addressing: id + 1, 0 free
 };
+
+// A row fact as building keeps it: 64 bytes, text columns interned.
+struct Fact {
+  std::uint64_t entry = 0;
+  std::int64_t time = 0;
+  std::int64_t amount_fen = 0;
+  std::int64_t boxes_milli = 0;
+  std::uint32_t institution = 0, drug = 0, psn_hash = 0, rules = 0;
+  std::int32_t month = 0;
+  std::int32_t codes = 0;
+  std::int16_t infno = 0;
+  std::int8_t verdict = 0;
+  std::int8_t settle = 0;
+};
+
+// Entry -> index of its fact: open addressing, so that a lookup is about one cache miss.
+class EntryIndex {
+ public:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  std::uint32_t Find(std::uint64_t entry) const {
+    if (slots_.empty()) return kNone;
+    for (std::size_t i = Slot(entry);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].second == kNone) return kNone;
+      if (slots_[i].first == entry) return slots_[i].second;
+    }
+  }
+  // `entry` must not be present yet.
+  void Insert(std::uint64_t entry, std::uint32_t value) {
+    if (2 * (size_ + 1) > slots_.size()) Grow();
+    std::size_t i = Slot(entry);
+    while (slots_[i].second != kNone) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = {entry, value};
+    ++size_;
+  }
+
+ private:
+  std::size_t Slot(std::uint64_t entry) const {
+    return static_cast<std::size_t>((entry * 0x9E3779B97F4A7C15ull) >> shift_);
+  }
+  void Grow() {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> old = std::move(slots_);
+    const std::size_t capacity = std::max<std::size_t>(1024, old.size() * 2);
+    slots_.assign(capacity, {0, kNone});
+    shift_ = 64 - std::countr_zero(capacity);
+    size_ = 0;
+    for (const auto& [entry, value] : old) {
+      if (value != kNone) Insert(entry, value);
+    }
+  }
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> slots_;
+  std::size_t size_ = 0;
+  int shift_ = 64;
+};
+
+// One finding of a flagged row with a suspect rule.
+struct Finding {
+  static constexpr std::uint64_t kNoPrior = UINT64_MAX;
+  std::uint64_t entry = 0;
+  std::uint64_t prior = kNoPrior;  // prior_entry
+  std::uint32_t identity = 0;      // interned pack identity + 1; 0: the finding names no pack
+  Rule rule = Rule::kReused;
+};
+
+// The fast path of ReadFindings, for the array as ingest writes it (message.cc FindingsText):
+// `{"findings":[` then flat objects whose members are strings or integers. Calls `add(rule,
+// identity, prior)` for the findings with a suspect rule; false for anything else (some findings
+// may have been added), which the full parser then reads.
+template <typename Add>
+bool ScanFindings(std::string_view bytes, Add&& add) {
+  constexpr std::string_view kPrefix = "{\"findings\":[";
+  if (bytes.substr(0, kPrefix.size()) != kPrefix) return false;
+  std::size_t i = kPrefix.size();
+  const auto at = [&](std::size_t k) { return k < bytes.size() ? bytes[k] : '\0'; };
+  // A string starting at i (the opening quote); sets `text` and whether it holds an escape.
+  const auto string = [&](std::string_view& text, bool& escaped) {
+    if (at(i) != '"') return false;
+    const std::size_t start = ++i;
+    escaped = false;
+    while (i < bytes.size() && bytes[i] != '"') {
+      if (bytes[i] == '\\') {
+        escaped = true;
+        ++i;
+      }
+      ++i;
+    }
+    if (i >= bytes.size()) return false;
+    text = bytes.substr(start, i - start);
+    ++i;
+    return true;
+  };
+  if (at(i) == ']') return true;
+  while (true) {
+    if (at(i++) != '{') return false;
+    std::string_view rule, identity;
+    std::optional<std::uint64_t> prior;
+    while (true) {
+      std::string_view key, text;
+      bool escaped = false;
+      if (!string(key, escaped) || escaped || at(i++) != ':') return false;
+      if (at(i) == '"') {
+        if (!string(text, escaped)) return false;
+        if (key == "rule" || key == "identity") {
+          if (escaped) return false;
+          (key == "rule" ? rule : identity) = text;
+        }
+      } else {
+        std::int64_t v = 0;
+        const char* first = bytes.data() + i;
+        auto [end, ec] = std::from_chars(first, bytes.data() + bytes.size(), v);
+        if (ec != std::errc() || end == first) return false;
+        i += static_cast<std::size_t>(end - first);
+        if (key == "prior_entry" && v >= 0) prior = static_cast<std::uint64_t>(v);
+      }
+      const char c = at(i++);
+      if (c == '}') break;
+      if (c != ',') return false;
+    }
+    if (auto r = SuspectRule(rule)) add(*r, identity, prior);
+    const char c = at(i++);
+    if (c == ']') return true;
+    if (c != ',') return false;
+  }
+}
 
 // The findings array of an upload-row entry. Entries are canonical JSON with sorted keys, so
 // "findings" is the first member: only that array is parsed (the row, usually the larger part, is
@@ -82,130 +266,72 @@ std::optional<Json> FindingsOf(std::string_view bytes) {
   return std::move((*doc)["findings"]);
 }
 
-bool IsSuspectRule(std::string_view rule) {
-  return std::find(SuspectRules().begin(), SuspectRules().end(), rule) != SuspectRules().end();
-}
-
-// The fast path of ReadFindings, for the array as ingest writes it (message.cc FindingsText):
-// `{"findings":[` then flat objects whose members are strings or integers. Appends the findings
-// with a suspect rule; false (out unspecified) for anything else, which the full parser then reads.
-bool ScanFindings(std::string_view bytes, std::vector<ParsedFinding>& out) {
-  constexpr std::string_view kPrefix = "{\"findings\":[";
-  if (bytes.substr(0, kPrefix.size()) != kPrefix) return false;
-  std::size_t i = kPrefix.size();
-  const auto at = [&](std::size_t k) { return k < bytes.size() ? bytes[k] : '\0'; };
-  // A string starting at i (the opening quote); sets `text` and whether it holds an escape.
-  const auto string = [&](std::string_view& text, bool& escaped) {
-    if (at(i) != '"') return false;
-    const std::size_t start = ++i;
-    escaped = false;
-    while (i < bytes.size() && bytes[i] != '"') {
-      if (bytes[i] == '\\') {
-        escaped = true;
-        ++i;
-      }
-      ++i;
-    }
-    if (i >= bytes.size()) return false;
-    text = bytes.substr(start, i - start);
-    ++i;
-    return true;
+// Appends the findings with a suspect rule of one upload-row entry.
+Status ReadFindings(std::uint64_t entry, std::string_view bytes, Interner& text,
+                    std::vector<Finding>& out) {
+  const std::size_t mark = out.size();
+  const auto add = [&](Rule rule, std::string_view identity, std::optional<std::uint64_t> prior) {
+    Finding f;
+    f.entry = entry;
+    f.rule = rule;
+    if (!identity.empty()) f.identity = text.Id(identity) + 1;
+    if (prior) f.prior = *prior;
+    out.push_back(f);
   };
-  if (at(i) == ']') return true;
-  while (true) {
-    if (at(i++) != '{') return false;
-    ParsedFinding p;
-    while (true) {
-      std::string_view key, text;
-      bool escaped = false;
-      if (!string(key, escaped) || escaped || at(i++) != ':') return false;
-      if (at(i) == '"') {
-        if (!string(text, escaped)) return false;
-        if (key == "rule" || key == "identity") {
-          if (escaped) return false;
-          (key == "rule" ? p.rule : p.identity) = std::string(text);
-        }
-      } else {
-        std::int64_t v = 0;
-        const char* first = bytes.data() + i;
-        auto [end, ec] = std::from_chars(first, bytes.data() + bytes.size(), v);
-        if (ec != std::errc() || end == first) return false;
-        i += static_cast<std::size_t>(end - first);
-        if (key == "prior_entry" && v >= 0) p.prior_entry = static_cast<std::uint64_t>(v);
-      }
-      const char c = at(i++);
-      if (c == '}') break;
-      if (c != ',') return false;
-    }
-    if (IsSuspectRule(p.rule)) out.push_back(std::move(p));
-    const char c = at(i++);
-    if (c == ']') return true;
-    if (c != ',') return false;
-  }
-}
-
-// The findings of one upload-row entry that matter here.
-Result<std::vector<ParsedFinding>> ReadFindings(ledger::Ledger& ledger, std::uint64_t entry) {
-  auto e = ledger.Get(entry);
-  if (!e.ok()) return e.status();
-  std::vector<ParsedFinding> fast;
-  if (ScanFindings(e->bytes, fast)) return fast;
-  auto findings = FindingsOf(e->bytes);
+  if (ScanFindings(bytes, add)) return Status::Ok();
+  out.resize(mark);
+  auto findings = FindingsOf(bytes);
   if (!findings) {
     return Status::Corruption("entry " + std::to_string(entry) +
                               " has row facts but is not a readable upload row");
   }
-  std::vector<ParsedFinding> out;
   for (const Json& f : *findings) {
     if (!f.is_object()) continue;
-    ParsedFinding p;
-    p.rule = f.value("rule", std::string());
-    if (!IsSuspectRule(p.rule)) continue;
-    p.identity = f.value("identity", std::string());
+    std::optional<std::uint64_t> prior;
     if (auto it = f.find("prior_entry");
         it != f.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
-      p.prior_entry = static_cast<std::uint64_t>(it->get<std::int64_t>());
+      prior = static_cast<std::uint64_t>(it->get<std::int64_t>());
     }
-    out.push_back(std::move(p));
+    const std::string rule = f.value("rule", std::string());
+    if (auto r = SuspectRule(rule)) add(*r, f.value("identity", std::string()), prior);
   }
-  return out;
+  return Status::Ok();
 }
 
-// What a case is assembling: its rows and, per row, the packs of the case on it.
-struct Builder {
-  CaseType type;
-  std::string key;
-  int month = 0;
-  std::string primary_institution;  // institution cases
-  struct Row {
-    std::string role;
-    std::vector<std::string> identities;  // distinct; a row scans a few codes
-    bool row_level = false;               // the whole row is implicated
-  };
-  std::map<std::uint64_t, Row> rows;
-  std::unordered_set<std::string> packs;
-  // Patient over-buy: rows whose amount counts (purchases beyond the main institution).
-  std::set<std::uint64_t> counted_only;
-  bool restrict_counted = false;
-  std::int64_t boxes_milli = 0;  // patient over-buy: exact boxes bought in the month
-
-  void Add(std::uint64_t entry, const std::string& role, const std::string& identity) {
-    Row& r = rows[entry];
-    // "flagged" wins over "prior_sale" when a row is both (a resale that was itself resold).
-    if (r.role.empty() || role == "flagged") r.role = role;
-    if (identity.empty()) {
-      r.row_level = true;
-    } else {
-      if (std::find(r.identities.begin(), r.identities.end(), identity) == r.identities.end()) {
-        r.identities.push_back(identity);
-        packs.insert(identity);
-      }
+// validator::FormatCivilTime, for one evidence item after another: the date part of the last day
+// is kept (a month's rows share 31 dates) and the time of day written digit by digit.
+class TimeFormatter {
+ public:
+  std::string operator()(std::int64_t t) {
+    // Up to 9999-12-31 23:59:59; other times (never a real row's) take the general path.
+    if (t < 0 || t > 253402300799) return validator::FormatCivilTime(t);
+    const std::int64_t day = t / 86400;
+    if (day != day_) {
+      day_ = day;
+      date_ = validator::FormatCivilTime(day * 86400);
+      date_.resize(date_.size() - 8);  // "yyyy-MM-dd "
     }
+    const auto secs = static_cast<int>(t - day * 86400);
+    std::string out = date_;
+    const int parts[] = {secs / 3600, secs / 60 % 60, secs % 60};
+    for (int i = 0; i < 3; ++i) {
+      if (i > 0) out += ':';
+      out += static_cast<char>('0' + parts[i] / 10);
+      out += static_cast<char>('0' + parts[i] % 10);
+    }
+    return out;
   }
+
+ private:
+  std::int64_t day_ = -1;
+  std::string date_;
 };
 
-std::string BuilderKey(CaseType type, const std::string& key, int month) {
-  return std::string(CaseTypeName(type)) + '\x1f' + key + '\x1f' + std::to_string(month);
+// Share of a row's amount for `n` packs out of the codes scanned on it.
+std::int64_t Share(const Fact& f, std::size_t n, bool row_level) {
+  if (row_level || f.codes <= 0 || n == 0) return f.amount_fen;
+  const auto k = static_cast<std::int64_t>(std::min<std::size_t>(n, f.codes));
+  return f.amount_fen * k / f.codes;
 }
 
 struct Period {
@@ -242,13 +368,6 @@ Result<std::optional<Period>> ResolvePeriod(ledger::Ledger& ledger, const Suspec
   p.range.time_from = validator::DaysFromCivil(p.from) * 86400;
   p.range.time_to = validator::DaysFromCivil(p.to) * 86400 + 86399;
   return std::optional<Period>(p);
-}
-
-// Share of a row's amount for `n` packs out of the codes scanned on it.
-std::int64_t Share(const RowFact& f, std::size_t n, bool row_level) {
-  if (row_level || f.codes <= 0 || n == 0) return f.amount_fen;
-  const auto k = static_cast<std::int64_t>(std::min<std::size_t>(n, f.codes));
-  return f.amount_fen * k / f.codes;
 }
 
 }  // namespace
@@ -435,37 +554,71 @@ void Summarize(Case& c, const validator::RefData& ref, std::size_t flagged, std:
   }
 }
 
+// A case under construction: its identity and what ranking needs. Its rows are the links that
+// name it.
+struct Builder {
+  CaseType type = CaseType::kPackChain;
+  std::uint32_t key = 0;  // interned grouping key
+  int month = 0;
+  bool restrict_counted = false;   // patient over-buy: only links marked `counted` are at risk
+  std::int64_t boxes_milli = 0;    // patient over-buy: exact boxes bought in the month
+  std::size_t priors_insured = 0;  // collector: findings whose earlier sale was insured
+  // Filled by Rank.
+  std::size_t links_begin = 0, links_end = 0;  // its run of the sorted links
+  std::int64_t amount_at_risk_fen = 0, amount_paid_fen = 0;
+  int packs = 0;
+  std::size_t flagged = 0;                  // rows in the role "flagged"
+  std::size_t rows = 0;                     // evidence items; a case without any is dropped
+  std::vector<std::uint32_t> institutions;  // interned, the case's own first
+  std::string id;
+  // From the recorded actions.
+  CaseStatus status = CaseStatus::kOpen;
+  std::string assignee;
+  std::int64_t recovered_fen = 0;
+};
+
+// One row of one case, for one of its packs (or for the whole row).
+enum class Role : std::uint8_t { kFlagged, kPriorSale, kHistory };  // the first present wins
+struct Link {
+  std::uint32_t builder = 0;
+  std::uint32_t identity = 0;  // interned pack identity + 1; 0: the whole row
+  std::uint64_t entry = 0;
+  std::uint32_t fact = 0;  // index in BuildState::facts
+  Role role = Role::kFlagged;
+  bool counted = false;  // patient over-buy: a purchase outside the main institution
+};
+
+const char* RoleName(Role r) {
+  return r == Role::kFlagged ? "flagged" : r == Role::kPriorSale ? "prior_sale" : "history";
+}
+
+struct BuilderId {
+  CaseType type;
+  std::uint32_t key;
+  int month;
+  bool operator==(const BuilderId&) const = default;
+};
+struct BuilderIdHash {
+  std::size_t operator()(const BuilderId& b) const {
+    return std::hash<std::uint64_t>()(
+        (std::uint64_t{b.key} << 32 | static_cast<std::uint32_t>(b.month)) * 0x9E3779B97F4A7C15ull ^
+        static_cast<std::uint64_t>(b.type));
+  }
+};
+
 struct BuildState {
+  BuildState(ledger::Ledger& l, const SuspectQuery& query, validator::RefData r)
+      : ledger(l), q(query), ref(std::move(r)) {}
   ledger::Ledger& ledger;
   const SuspectQuery& q;
   validator::RefData ref;
-  std::unordered_map<std::uint64_t, RowFact> facts;   // every row a case refers to
-  std::map<std::string, Builder> builders;            // BuilderKey -> case under construction
-  std::map<std::string, std::size_t> priors_insured;  // collector: insured prior sales
-
-  Builder& Get(CaseType type, const std::string& key, int month) {
-    auto [it, fresh] = builders.try_emplace(BuilderKey(type, key, month));
-    if (fresh) {
-      it->second.type = type;
-      it->second.key = key;
-      it->second.month = month;
-    }
-    return it->second;
-  }
-  bool Wanted(CaseType t) const { return !q.type || *q.type == t; }
-
-  Status FetchFacts(const std::vector<std::uint64_t>& entries) {
-    std::vector<std::uint64_t> missing;
-    for (std::uint64_t e : entries) {
-      if (!facts.count(e)) missing.push_back(e);
-    }
-    std::sort(missing.begin(), missing.end());
-    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
-    auto got = ledger::RowFactsByEntry(ledger, missing);
-    if (!got.ok()) return got.status();
-    for (RowFact& f : *got) facts.emplace(f.entry, std::move(f));
-    return Status::Ok();
-  }
+  Interner text;
+  std::vector<Fact> facts;  // every row a case refers to
+  EntryIndex fact_index;
+  std::vector<Finding> findings;
+  std::vector<Builder> builders;
+  std::unordered_map<BuilderId, std::uint32_t, BuilderIdHash> builder_ids;
+  std::vector<Link> links;
 
   // One insured paid sale as the over-buy grouping needs it (24 bytes: a month may hold
   // millions). `key` hashes (psn_hash, drug, month); equal keys are checked exactly later.
@@ -475,177 +628,206 @@ struct BuildState {
     std::uint32_t boxes_milli;  // kHugeBoxes for a row of that many or more
     std::uint32_t institution;  // interned
   };
-  std::vector<RowFact> flagged;     // rows with a suspect rule, from Scan
   std::vector<Purchase> purchases;  // over-buy candidates, from Scan
+
+  bool Wanted(CaseType t) const { return !q.type || *q.type == t; }
+
+  std::uint32_t Get(CaseType type, std::uint32_t key, int month) {
+    auto [it, fresh] = builder_ids.try_emplace(BuilderId{type, key, month},
+                                               static_cast<std::uint32_t>(builders.size()));
+    if (fresh) {
+      Builder& b = builders.emplace_back();
+      b.type = type;
+      b.key = key;
+      b.month = month;
+    }
+    return it->second;
+  }
+  const Builder* Find(CaseType type, std::uint32_t key, int month) const {
+    auto it = builder_ids.find(BuilderId{type, key, month});
+    return it == builder_ids.end() ? nullptr : &builders[it->second];
+  }
+  void Add(std::uint32_t builder, const Fact& f, Role role, std::uint32_t identity,
+           bool counted = false) {
+    links.push_back(
+        {builder, identity, f.entry, static_cast<std::uint32_t>(&f - facts.data()), role, counted});
+  }
+
+  const Fact* FactOf(std::uint64_t entry) const {
+    const std::uint32_t i = fact_index.Find(entry);
+    return i == EntryIndex::kNone ? nullptr : &facts[i];
+  }
+  Fact Compact(const ledger::RowFactView& v) {
+    Fact f;
+    f.entry = v.entry;
+    f.time = v.time;
+    f.amount_fen = v.amount_fen;
+    f.boxes_milli = v.boxes_milli;
+    f.institution = text.Id(v.institution);
+    f.drug = text.Id(v.drug);
+    f.psn_hash = text.Id(v.psn_hash);
+    f.rules = text.Id(v.rules);
+    f.month = v.month;
+    f.codes = v.codes;
+    f.infno = static_cast<std::int16_t>(v.infno);
+    f.verdict = static_cast<std::int8_t>(v.verdict);
+    f.settle = static_cast<std::int8_t>(v.settle);
+    return f;
+  }
+  // Reads the facts of those of `entries` not yet known (by primary key) and merges them in.
+  Status FetchFacts(std::vector<std::uint64_t> entries) {
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    std::erase_if(entries, [&](std::uint64_t e) { return FactOf(e) != nullptr; });
+    return ledger::ForEachRowFact(ledger, entries, [&](const ledger::RowFactView& v) {
+      fact_index.Insert(v.entry, static_cast<std::uint32_t>(facts.size()));
+      facts.push_back(Compact(v));
+      return Status::Ok();
+    });
+  }
 
   Status Scan(const ledger::FactRange& range);
   Status FromFindings();
   Status Overbuy();
   Status AddHistory();
-  std::vector<Case> Finish();
+  void Rank();
+  Case Materialize(const Builder& b);
+  TimeFormatter format_time;
 };
 
-// Whether a comma-separated rules list names a rule suspects are built from.
-bool HasSuspectRule(std::string_view rules) {
-  while (!rules.empty()) {
-    const std::size_t comma = rules.find(',');
-    const std::string_view rule = rules.substr(0, comma);
-    for (const std::string& r : SuspectRules()) {
-      if (rule == r) return true;
-    }
-    if (comma == std::string_view::npos) break;
-    rules.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-struct ViewHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
-};
-
-// The period's rows, read once: the flagged ones kept whole, the insured paid sales (over-buy)
-// kept compact.
+// The period's rows, read once: the flagged ones kept as facts, the insured paid sales (over-buy)
+// kept as purchases.
 Status BuildState::Scan(const ledger::FactRange& range) {
   const bool overbuy = Wanted(CaseType::kPatientOverbuy);
-  std::unordered_map<std::string, std::uint32_t, ViewHash, std::equal_to<>> institutions;
-  std::string_view last_institution;
-  std::uint32_t last_id = 0;
+  // Uploads come in messages of one institution: the last one interned is usually the next.
+  std::string last_institution;
+  std::uint32_t last_id = UINT32_MAX;
   auto intern = [&](std::string_view institution) {
-    if (institution == last_institution && !institutions.empty()) return last_id;
-    auto it = institutions.find(institution);
-    if (it == institutions.end()) {
-      it = institutions
-               .emplace(std::string(institution), static_cast<std::uint32_t>(institutions.size()))
-               .first;
+    if (last_id == UINT32_MAX || institution != last_institution) {
+      last_id = text.Id(institution);
+      last_institution.assign(institution);
     }
-    last_institution = it->first;  // a view of the map's key: stable
-    last_id = it->second;
     return last_id;
   };
-  return ledger::ScanRowFacts(ledger, range, [&](const ledger::RowFactView& v) {
-    if (!v.rules.empty() && HasSuspectRule(v.rules)) flagged.push_back(v.ToFact());
-    if (overbuy && v.infno == kSale && v.settle == kInsured && v.verdict != kBlock &&
-        !v.psn_hash.empty()) {
-      const std::hash<std::string_view> h;
-      const std::uint64_t key = (h(v.psn_hash) * 0x9E3779B97F4A7C15ull) ^ h(v.drug) ^
-                                (static_cast<std::uint64_t>(v.month) << 40);
-      const std::int64_t boxes = std::clamp<std::int64_t>(v.boxes_milli, 0, kHugeBoxes);
-      purchases.push_back({key, v.entry, static_cast<std::uint32_t>(boxes), intern(v.institution)});
-    }
-    return Status::Ok();
-  });
+  LEDGER_RETURN_IF_ERROR(ledger::ScanRowFacts(
+      ledger, range,
+      [&](const ledger::RowFactView& v) {
+        if (!v.rules.empty() && HasSuspectRule(v.rules)) facts.push_back(Compact(v));
+        if (overbuy && v.infno == kSale && v.settle == kInsured && v.verdict != kBlock &&
+            !v.psn_hash.empty()) {
+          const std::hash<std::string_view> h;
+          const std::uint64_t key = (h(v.psn_hash) * 0x9E3779B97F4A7C15ull) ^ h(v.drug) ^
+                                    (static_cast<std::uint64_t>(v.month) << 40);
+          const std::int64_t boxes = std::clamp<std::int64_t>(v.boxes_milli, 0, kHugeBoxes);
+          purchases.push_back(
+              {key, v.entry, static_cast<std::uint32_t>(boxes), intern(v.institution)});
+        }
+        return Status::Ok();
+      },
+      overbuy ? ledger::FactFilter::kWithRulesOrInsuredPaidSales : ledger::FactFilter::kWithRules));
+  // In entry order: the entries are read where they lie.
+  std::sort(facts.begin(), facts.end(),
+            [](const Fact& a, const Fact& b) { return a.entry < b.entry; });
+  for (std::uint32_t i = 0; i < facts.size(); ++i) fact_index.Insert(facts[i].entry, i);
+  return Status::Ok();
 }
 
 Status BuildState::FromFindings() {
-  struct Pending {
-    std::uint64_t entry;
-    std::vector<ParsedFinding> findings;
-  };
-  std::vector<Pending> pending;
-  std::vector<std::uint64_t> priors;
-  // In entry order: the entries are read where they lie.
-  std::sort(flagged.begin(), flagged.end(),
-            [](const RowFact& a, const RowFact& b) { return a.entry < b.entry; });
-  for (RowFact& f : flagged) {
-    auto findings = ReadFindings(ledger, f.entry);
-    if (!findings.ok()) return findings.status();
-    for (const auto& pf : *findings) {
-      if (pf.prior_entry) priors.push_back(*pf.prior_entry);
-    }
-    pending.push_back({f.entry, std::move(*findings)});
-    facts.emplace(f.entry, std::move(f));
+  {
+    std::vector<std::uint64_t> flagged;
+    flagged.reserve(facts.size());
+    for (const Fact& f : facts) flagged.push_back(f.entry);
+    LEDGER_RETURN_IF_ERROR(
+        ledger::ForEachEntryBody(ledger, flagged, [&](std::uint64_t entry, std::string_view body) {
+          return ReadFindings(entry, body, text, findings);
+        }));
   }
-  LEDGER_RETURN_IF_ERROR(FetchFacts(priors));
+  {
+    std::vector<std::uint64_t> priors;
+    for (const Finding& f : findings) {
+      if (f.prior != Finding::kNoPrior) priors.push_back(f.prior);
+    }
+    LEDGER_RETURN_IF_ERROR(FetchFacts(std::move(priors)));
+  }
 
   struct SameCounter {
     std::uint64_t entry, prior;
-    std::string identity, psn_hash;
+    std::uint32_t identity, psn_hash;
     int month;
   };
   std::vector<SameCounter> same_counter;
-  for (const Pending& p : pending) {
-    const RowFact& row = facts.at(p.entry);
-    const bool receipt = std::find(std::begin(kReceiptInfnos), std::end(kReceiptInfnos),
-                                   row.infno) != std::end(kReceiptInfnos);
-    for (const ParsedFinding& f : p.findings) {
-      const RowFact* prior = nullptr;
-      if (f.prior_entry) {
-        auto it = facts.find(*f.prior_entry);
-        if (it != facts.end()) prior = &it->second;
+  for (const Finding& f : findings) {
+    const Fact& row = *FactOf(f.entry);
+    const bool receipt = IsReceipt(row.infno);
+    const Fact* prior = f.prior == Finding::kNoPrior ? nullptr : FactOf(f.prior);
+    auto add = [&](std::uint32_t b) {
+      Add(b, row, Role::kFlagged, f.identity);
+      if (prior != nullptr) Add(b, *prior, Role::kPriorSale, f.identity);
+    };
+    const bool pack_rule =
+        f.rule == Rule::kReused || f.rule == Rule::kResold || f.rule == Rule::kSplitOver;
+    if (pack_rule && f.identity != 0 && Wanted(CaseType::kPackChain)) {
+      add(Get(CaseType::kPackChain, f.identity - 1, row.month));
+    }
+    if (f.rule == Rule::kResold) {
+      if (receipt && Wanted(CaseType::kCollector)) {
+        const std::uint32_t b = Get(CaseType::kCollector, row.institution, row.month);
+        add(b);
+        if (prior != nullptr && prior->settle == kInsured) ++builders[b].priors_insured;
+      } else if (row.infno == kSale && Wanted(CaseType::kResale)) {
+        add(Get(CaseType::kResale, row.institution, row.month));
       }
-      auto add = [&](Builder& b) {
-        b.Add(p.entry, "flagged", f.identity);
-        if (prior != nullptr) b.Add(prior->entry, "prior_sale", f.identity);
-        if (b.primary_institution.empty() && b.type != CaseType::kPackChain &&
-            b.type != CaseType::kPatientReturned) {
-          b.primary_institution = row.institution;
-        }
-      };
-      const bool pack_rule =
-          f.rule == "CODE_REUSED" || f.rule == "CODE_RESOLD" || f.rule == "SPLIT_OVER_CAPACITY";
-      if (pack_rule && !f.identity.empty() && Wanted(CaseType::kPackChain)) {
-        add(Get(CaseType::kPackChain, f.identity, row.month));
-      }
-      if (f.rule == "CODE_RESOLD") {
-        if (receipt && Wanted(CaseType::kCollector)) {
-          add(Get(CaseType::kCollector, row.institution, row.month));
-          if (prior != nullptr && prior->settle == kInsured) {
-            ++priors_insured[BuilderKey(CaseType::kCollector, row.institution, row.month)];
-          }
-        } else if (row.infno == kSale && Wanted(CaseType::kResale)) {
-          add(Get(CaseType::kResale, row.institution, row.month));
-        }
-      } else if (f.rule == "CODE_REUSED" && Wanted(CaseType::kCodeReuse)) {
-        add(Get(CaseType::kCodeReuse, row.institution, row.month));
-      } else if (f.rule == "SPLIT_OVER_CAPACITY" && Wanted(CaseType::kSplitOver)) {
-        add(Get(CaseType::kSplitOver, row.institution, row.month));
-      } else if (f.rule == "PRODUCT_MISMATCH" && Wanted(CaseType::kProductSwap)) {
-        add(Get(CaseType::kProductSwap, row.institution, row.month));
-      } else if (f.rule == "RETURN_WITHOUT_SALE" && Wanted(CaseType::kReturnAnomaly)) {
-        add(Get(CaseType::kReturnAnomaly, row.institution, row.month));
-      }
-      // The patient whose insured purchase came back. The box left the counter with the patient
-      // when it reappears at another institution (CODE_RESOLD) or back in stock through the
-      // supply side at the one that sold it (CODE_REUSED on a receipt, count or purchase return).
-      // A code sold again by the institution that sold it (CODE_REUSED on a sale) is that
-      // institution's reuse (code_reuse): one such box says nothing about the patient, whose code
-      // the counter may simply have kept. Boxes of several of the patient's purchases coming back
-      // at the counter are a pattern (a pharmacy buying back its customers' boxes) and open a
-      // case; one box only joins a case the patient has anyway.
-      if ((f.rule == "CODE_RESOLD" || f.rule == "CODE_REUSED") && prior != nullptr &&
-          prior->infno == kSale && prior->settle == kInsured && !prior->psn_hash.empty() &&
-          Wanted(CaseType::kPatientReturned)) {
-        const bool double_scan = prior->institution == row.institution && row.time >= prior->time &&
-                                 row.time - prior->time <= kDoubleScanSeconds;
-        const bool left_counter = f.rule == "CODE_RESOLD" || receipt;
-        if (left_counter) {
-          add(Get(CaseType::kPatientReturned, prior->psn_hash, row.month));
-        } else if (!double_scan) {
-          same_counter.push_back({p.entry, prior->entry, f.identity, prior->psn_hash, row.month});
-        }
+    } else if (f.rule == Rule::kReused && Wanted(CaseType::kCodeReuse)) {
+      add(Get(CaseType::kCodeReuse, row.institution, row.month));
+    } else if (f.rule == Rule::kSplitOver && Wanted(CaseType::kSplitOver)) {
+      add(Get(CaseType::kSplitOver, row.institution, row.month));
+    } else if (f.rule == Rule::kMismatch && Wanted(CaseType::kProductSwap)) {
+      add(Get(CaseType::kProductSwap, row.institution, row.month));
+    } else if (f.rule == Rule::kReturnWithoutSale && Wanted(CaseType::kReturnAnomaly)) {
+      add(Get(CaseType::kReturnAnomaly, row.institution, row.month));
+    }
+    // The patient whose insured purchase came back. The box left the counter with the patient
+    // when it reappears at another institution (CODE_RESOLD) or back in stock through the supply
+    // side at the one that sold it (CODE_REUSED on a receipt, count or purchase return). A code
+    // sold again by the institution that sold it (CODE_REUSED on a sale) is that institution's
+    // reuse (code_reuse): one such box says nothing about the patient, whose code the counter may
+    // simply have kept. Boxes of several of the patient's purchases coming back at the counter
+    // are a pattern (a pharmacy buying back its customers' boxes) and open a case; one box only
+    // joins a case the patient has anyway.
+    if ((f.rule == Rule::kResold || f.rule == Rule::kReused) && prior != nullptr &&
+        prior->infno == kSale && prior->settle == kInsured && !text[prior->psn_hash].empty() &&
+        Wanted(CaseType::kPatientReturned)) {
+      const bool double_scan = prior->institution == row.institution && row.time >= prior->time &&
+                               row.time - prior->time <= kDoubleScanSeconds;
+      const bool left_counter = f.rule == Rule::kResold || receipt;
+      if (left_counter) {
+        add(Get(CaseType::kPatientReturned, prior->psn_hash, row.month));
+      } else if (!double_scan) {
+        same_counter.push_back({f.entry, prior->entry, f.identity, prior->psn_hash, row.month});
       }
     }
   }
+  findings = {};
   // Same-counter resales of a patient's boxes: a case from kPatternPurchases purchases on. A
   // purchase is a visit: the rows of one transaction (one day at one institution) are one.
-  std::map<std::string, std::set<std::pair<std::string, std::int64_t>>> purchases_back;
+  std::map<std::pair<std::uint32_t, int>, std::set<std::pair<std::uint32_t, std::int64_t>>>
+      purchases_back;
   for (const SameCounter& sc : same_counter) {
-    const RowFact& prior = facts.at(sc.prior);
-    purchases_back[BuilderKey(CaseType::kPatientReturned, sc.psn_hash, sc.month)].emplace(
+    const Fact& prior = *FactOf(sc.prior);
+    purchases_back[{sc.psn_hash, sc.month}].emplace(
         prior.institution, validator::DaysFromCivil(validator::DateOf(prior.time)));
   }
   for (const SameCounter& sc : same_counter) {
-    const std::string key = BuilderKey(CaseType::kPatientReturned, sc.psn_hash, sc.month);
-    Builder* b = nullptr;
-    if (purchases_back[key].size() >= kPatternPurchases) {
-      b = &Get(CaseType::kPatientReturned, sc.psn_hash, sc.month);
-    } else if (auto it = builders.find(key); it != builders.end()) {
-      b = &it->second;
+    std::uint32_t b = 0;
+    if (purchases_back[{sc.psn_hash, sc.month}].size() >= kPatternPurchases) {
+      b = Get(CaseType::kPatientReturned, sc.psn_hash, sc.month);
+    } else if (const Builder* found = Find(CaseType::kPatientReturned, sc.psn_hash, sc.month)) {
+      b = static_cast<std::uint32_t>(found - builders.data());
+    } else {
+      continue;
     }
-    if (b == nullptr) continue;
-    b->Add(sc.entry, "flagged", sc.identity);
-    b->Add(sc.prior, "prior_sale", sc.identity);
+    Add(b, *FactOf(sc.entry), Role::kFlagged, sc.identity);
+    Add(b, *FactOf(sc.prior), Role::kPriorSale, sc.identity);
   }
   return Status::Ok();
 }
@@ -686,38 +868,36 @@ Status BuildState::Overbuy() {
   LEDGER_RETURN_IF_ERROR(FetchFacts(candidates));
   // Exact groups. row_facts counts boxes (split rows: units over the pack content,
   // docs/reports.md).
-  std::map<std::tuple<std::string_view, std::string_view, int>, std::vector<const RowFact*>> groups;
+  std::map<std::tuple<std::string_view, std::string_view, int>, std::vector<const Fact*>> groups;
   for (std::uint64_t e : candidates) {
-    const RowFact& f = facts.at(e);
-    groups[{f.psn_hash, f.drug, f.month}].push_back(&f);
+    const Fact* f = FactOf(e);
+    if (f == nullptr) continue;  // cannot happen: candidates come from row_facts
+    groups[{text[f->psn_hash], text[f->drug], f->month}].push_back(f);
   }
-  {
-    for (const auto& [group, rows] : groups) {
-      const auto& [psn_hash, drug, month] = group;
-      std::map<std::string, std::int64_t> per_inst;  // boxes per institution
-      std::int64_t total = 0;
-      for (const RowFact* f : rows) {
-        per_inst[f->institution] += f->boxes_milli;
-        total += f->boxes_milli;
+  for (const auto& [group, rows] : groups) {
+    const auto& [psn_hash, drug, month] = group;
+    std::map<std::string_view, std::int64_t> per_inst;  // boxes per institution
+    std::int64_t total = 0;
+    for (const Fact* f : rows) {
+      per_inst[text[f->institution]] += f->boxes_milli;
+      total += f->boxes_milli;
+    }
+    if (per_inst.size() < 2 || total < min_boxes * 1000) continue;
+    // The main institution (most boxes; the smaller code on a tie) is not counted at risk.
+    std::string_view main;
+    std::int64_t best = -1;
+    for (const auto& [inst, boxes] : per_inst) {
+      if (boxes > best) {
+        best = boxes;
+        main = inst;
       }
-      if (per_inst.size() < 2 || total < min_boxes * 1000) continue;
-      // The main institution (most boxes; the smaller code on a tie) is not counted at risk.
-      std::string main;
-      std::int64_t best = -1;
-      for (const auto& [inst, boxes] : per_inst) {
-        if (boxes > best) {
-          best = boxes;
-          main = inst;
-        }
-      }
-      Builder& b =
-          Get(CaseType::kPatientOverbuy, std::string(psn_hash) + "|" + std::string(drug), month);
-      b.restrict_counted = true;
-      for (const RowFact* f : rows) {
-        b.Add(f->entry, "flagged", "");
-        if (f->institution != main) b.counted_only.insert(f->entry);
-      }
-      b.boxes_milli = total;
+    }
+    const std::string key = std::string(psn_hash) + "|" + std::string(drug);
+    const std::uint32_t b = Get(CaseType::kPatientOverbuy, text.Id(key), month);
+    builders[b].restrict_counted = true;
+    builders[b].boxes_milli = total;
+    for (const Fact* f : rows) {
+      Add(b, *f, Role::kFlagged, 0, text[f->institution] != main);
     }
   }
   return Status::Ok();
@@ -725,73 +905,147 @@ Status BuildState::Overbuy() {
 
 Status BuildState::AddHistory() {
   if (!q.pack_history) return Status::Ok();
-  for (auto& [k, b] : builders) {
-    if (b.type != CaseType::kPackChain) continue;
-    auto hist = q.pack_history(b.key);
+  for (std::uint32_t b = 0; b < builders.size(); ++b) {
+    if (builders[b].type != CaseType::kPackChain) continue;
+    auto hist = q.pack_history(text[builders[b].key]);
     if (!hist.ok()) return hist.status();
     LEDGER_RETURN_IF_ERROR(FetchFacts(*hist));
+    // A history link never outranks the row's other roles (Role order), so the rows already in
+    // the case keep theirs; rows without facts are dropped when ranking.
     for (std::uint64_t e : *hist) {
-      if (!b.rows.count(e) && facts.count(e)) b.rows[e] = Builder::Row{"history", {}, false};
+      if (const Fact* f = FactOf(e)) Add(b, *f, Role::kHistory, 0);
     }
   }
   return Status::Ok();
 }
 
-std::vector<Case> BuildState::Finish() {
-  std::vector<Case> out;
-  out.reserve(builders.size());
-  for (const auto& [bkey, b] : builders) {
-    Case c;
-    c.type = b.type;
-    c.key = b.key;
-    c.month = b.month;
-    c.id = suspects_internal::MakeCaseId(b.type, b.key, b.month);
-    std::set<std::string> insts;
-    std::size_t flagged = 0;
-    for (const auto& [entry, r] : b.rows) {
-      auto it = facts.find(entry);
-      if (it == facts.end()) continue;  // a prior entry without facts (not an upload row)
-      const RowFact& f = it->second;
-      Evidence ev;
-      ev.entry = entry;
-      ev.role = r.role;
-      ev.institution = f.institution;
-      ev.infno = f.infno;
-      ev.time = validator::FormatCivilTime(f.time);
-      ev.settle = f.settle;
-      ev.verdict = f.verdict == 0 ? "ok" : f.verdict == 1 ? "warn" : "block";
-      ev.drug = f.drug;
-      ev.amount_fen = f.amount_fen;
-      ev.rules = f.rules;
-      const bool counts = r.role != "history" && f.infno == kSale && f.settle == kInsured &&
-                          (!b.restrict_counted || b.counted_only.count(entry));
-      if (counts) ev.at_risk_fen = Share(f, r.identities.size(), r.row_level);
-      c.amount_at_risk_fen += ev.at_risk_fen;
-      if (f.verdict != kBlock) c.amount_paid_fen += ev.at_risk_fen;
-      if (r.role != "history") insts.insert(f.institution);
-      if (r.role == "flagged") ++flagged;
-      c.evidence.push_back(std::move(ev));
-    }
-    if (c.evidence.empty()) continue;
-    if (!b.primary_institution.empty()) {
-      c.institutions.push_back(b.primary_institution);
-      insts.erase(b.primary_institution);
-    }
-    c.institutions.insert(c.institutions.end(), insts.begin(), insts.end());
-    for (const std::string& i : c.institutions) {
-      const validator::Institution* inst = ref.FindInstitution(i);
-      c.institution_names.push_back(inst != nullptr ? inst->name : "");
-    }
-    if (b.type == CaseType::kPatientOverbuy) {
-      c.packs = static_cast<int>((b.boxes_milli + 999) / 1000);
+// One row of a case: its links [begin, end) in the sorted links.
+struct RowLinks {
+  Role role = Role::kFlagged;  // the first present
+  std::size_t packs = 0;       // distinct packs of the case named on the row
+  bool row_level = false;      // a finding on it names no pack: the whole row is implicated
+  bool counted = false;        // patient over-buy: outside the main institution
+};
+
+RowLinks SummarizeRow(const std::vector<Link>& links, std::size_t begin, std::size_t end,
+                      std::vector<std::uint32_t>& identities) {
+  RowLinks r;
+  r.role = links[begin].role;
+  const std::size_t mark = identities.size();
+  for (std::size_t k = begin; k < end; ++k) {
+    if (links[k].role == Role::kHistory) continue;  // never counted, names no pack
+    r.counted = r.counted || links[k].counted;
+    if (links[k].identity == 0) {
+      r.row_level = true;
     } else {
-      c.packs = b.packs.empty() ? static_cast<int>(flagged) : static_cast<int>(b.packs.size());
+      identities.push_back(links[k].identity);
     }
-    const auto pi = priors_insured.find(bkey);
-    Summarize(c, ref, flagged, pi == priors_insured.end() ? 0 : pi->second);
-    out.push_back(std::move(c));
   }
-  return out;
+  std::sort(identities.begin() + static_cast<std::ptrdiff_t>(mark), identities.end());
+  identities.erase(
+      std::unique(identities.begin() + static_cast<std::ptrdiff_t>(mark), identities.end()),
+      identities.end());
+  r.packs = identities.size() - mark;
+  return r;
+}
+
+// Groups the links by case and row and computes what ranking and filtering need.
+void BuildState::Rank() {
+  std::sort(links.begin(), links.end(), [](const Link& a, const Link& b) {
+    return std::tie(a.builder, a.entry, a.role, a.identity) <
+           std::tie(b.builder, b.entry, b.role, b.identity);
+  });
+  std::vector<std::uint32_t> packs, insts;
+  for (std::size_t i = 0; i < links.size();) {
+    const std::uint32_t bi = links[i].builder;
+    Builder& b = builders[bi];
+    b.links_begin = i;
+    packs.clear();
+    insts.clear();
+    while (i < links.size() && links[i].builder == bi) {
+      const std::size_t row_begin = i;
+      while (i < links.size() && links[i].builder == bi &&
+             links[i].entry == links[row_begin].entry) {
+        ++i;
+      }
+      const Fact* f = &facts[links[row_begin].fact];
+      const RowLinks r = SummarizeRow(links, row_begin, i, packs);
+      const bool counts = r.role != Role::kHistory && f->infno == kSale && f->settle == kInsured &&
+                          (!b.restrict_counted || r.counted);
+      const std::int64_t at_risk = counts ? Share(*f, r.packs, r.row_level) : 0;
+      b.amount_at_risk_fen += at_risk;
+      if (f->verdict != kBlock) b.amount_paid_fen += at_risk;
+      if (r.role != Role::kHistory) insts.push_back(f->institution);
+      if (r.role == Role::kFlagged) ++b.flagged;
+      ++b.rows;
+    }
+    b.links_end = i;
+    // The case's own institution first (institution cases: their key), the others by code.
+    const bool own = b.type != CaseType::kPackChain && b.type != CaseType::kPatientReturned &&
+                     b.type != CaseType::kPatientOverbuy;
+    if (own) {
+      b.institutions.push_back(b.key);
+      std::erase(insts, b.key);
+    }
+    std::sort(insts.begin(), insts.end(),
+              [&](std::uint32_t x, std::uint32_t y) { return text[x] < text[y]; });
+    insts.erase(std::unique(insts.begin(), insts.end()), insts.end());
+    b.institutions.insert(b.institutions.end(), insts.begin(), insts.end());
+    if (b.type == CaseType::kPatientOverbuy) {
+      b.packs = static_cast<int>((b.boxes_milli + 999) / 1000);
+    } else {
+      std::sort(packs.begin(), packs.end());
+      packs.erase(std::unique(packs.begin(), packs.end()), packs.end());
+      b.packs = packs.empty() ? static_cast<int>(b.flagged) : static_cast<int>(packs.size());
+    }
+    b.id = suspects_internal::MakeCaseId(b.type, text[b.key], b.month);
+  }
+}
+
+// The case with its evidence (after Rank).
+Case BuildState::Materialize(const Builder& b) {
+  Case c;
+  c.type = b.type;
+  c.key = text.Str(b.key);
+  c.month = b.month;
+  c.id = b.id;
+  c.status = b.status;
+  c.assignee = b.assignee;
+  c.recovered_fen = b.recovered_fen;
+  c.amount_at_risk_fen = b.amount_at_risk_fen;
+  c.amount_paid_fen = b.amount_paid_fen;
+  c.packs = b.packs;
+  for (std::uint32_t i : b.institutions) {
+    c.institutions.push_back(text.Str(i));
+    const validator::Institution* inst = ref.FindInstitution(c.institutions.back());
+    c.institution_names.push_back(inst != nullptr ? inst->name : "");
+  }
+  c.evidence.reserve(b.rows);
+  std::vector<std::uint32_t> identities;
+  for (std::size_t i = b.links_begin; i < b.links_end;) {
+    const std::size_t row_begin = i;
+    while (i < b.links_end && links[i].entry == links[row_begin].entry) ++i;
+    const Fact* f = &facts[links[row_begin].fact];
+    identities.clear();
+    const RowLinks r = SummarizeRow(links, row_begin, i, identities);
+    Evidence ev;
+    ev.entry = f->entry;
+    ev.role = RoleName(r.role);
+    ev.institution = text.Str(f->institution);
+    ev.infno = f->infno;
+    ev.time = format_time(f->time);
+    ev.settle = f->settle;
+    ev.verdict = f->verdict == 0 ? "ok" : f->verdict == 1 ? "warn" : "block";
+    ev.drug = text.Str(f->drug);
+    ev.amount_fen = f->amount_fen;
+    ev.rules = text.Str(f->rules);
+    const bool counts = r.role != Role::kHistory && f->infno == kSale && f->settle == kInsured &&
+                        (!b.restrict_counted || r.counted);
+    if (counts) ev.at_risk_fen = Share(*f, r.packs, r.row_level);
+    c.evidence.push_back(std::move(ev));
+  }
+  Summarize(c, ref, b.flagged, b.priors_insured);
+  return c;
 }
 
 }  // namespace
@@ -807,50 +1061,67 @@ Result<validator::Date> ParseQueryDate(std::string_view text, std::string_view w
 
 namespace {
 
-Result<std::vector<Case>> BuildCasesInSnapshot(ledger::Ledger& ledger, const SuspectQuery& q) {
+Status EachCaseInSnapshot(ledger::Ledger& ledger, const SuspectQuery& q,
+                          const std::function<Status(Case&&)>& fn) {
   auto period = ResolvePeriod(ledger, q);
   if (!period.ok()) return period.status();
-  if (!*period) return std::vector<Case>();
+  if (!*period) return Status::Ok();
   auto ref = suspects_internal::LoadRefDataInForce(ledger);
   if (!ref.ok()) return ref.status();
-  BuildState s{ledger, q, std::move(*ref), {}, {}, {}, {}, {}};
+  BuildState s(ledger, q, std::move(*ref));
   LEDGER_RETURN_IF_ERROR(s.Scan((*period)->range));
   LEDGER_RETURN_IF_ERROR(s.FromFindings());
   LEDGER_RETURN_IF_ERROR(s.Overbuy());
   LEDGER_RETURN_IF_ERROR(s.AddHistory());
-  std::vector<Case> cases = s.Finish();
+  s.Rank();
 
+  std::vector<std::uint32_t> ranked;  // builders with evidence
+  std::unordered_map<std::string_view, std::uint32_t> by_id;
+  for (std::uint32_t b = 0; b < s.builders.size(); ++b) {
+    if (s.builders[b].rows == 0) continue;
+    ranked.push_back(b);
+    by_id.emplace(s.builders[b].id, b);
+  }
   // Statuses from the recorded actions.
   auto actions = ledger::AllCaseActions(ledger);
   if (!actions.ok()) return actions.status();
-  std::unordered_map<std::string, std::size_t> by_id;
-  for (std::size_t i = 0; i < cases.size(); ++i) by_id[cases[i].id] = i;
   for (const auto& a : *actions) {
     auto it = by_id.find(a.case_id);
     if (it == by_id.end()) continue;
-    Case& c = cases[it->second];
-    if (auto st = CaseStatusFromName(a.status_after)) c.status = *st;
-    if (!a.assignee.empty()) c.assignee = a.assignee;
-    c.recovered_fen += a.recovered_fen;
+    Builder& b = s.builders[it->second];
+    if (auto st = CaseStatusFromName(a.status_after)) b.status = *st;
+    if (!a.assignee.empty()) b.assignee = a.assignee;
+    b.recovered_fen += a.recovered_fen;
   }
 
-  std::erase_if(cases, [&](const Case& c) {
-    if (q.status && c.status != *q.status) return true;
+  std::erase_if(ranked, [&](std::uint32_t bi) {
+    const Builder& b = s.builders[bi];
+    if (q.status && b.status != *q.status) return true;
     if (q.region.empty()) return false;
-    return std::none_of(c.institutions.begin(), c.institutions.end(), [&](const std::string& i) {
-      const validator::Institution* inst = s.ref.FindInstitution(i);
+    return std::none_of(b.institutions.begin(), b.institutions.end(), [&](std::uint32_t i) {
+      const validator::Institution* inst = s.ref.FindInstitution(s.text.Str(i));
       return inst != nullptr && suspects_internal::RegionContains(q.region, inst->region);
     });
   });
-  std::sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) {
+  const auto before = [&](std::uint32_t x, std::uint32_t y) {
+    const Builder& a = s.builders[x];
+    const Builder& b = s.builders[y];
     if (a.amount_at_risk_fen != b.amount_at_risk_fen) {
       return a.amount_at_risk_fen > b.amount_at_risk_fen;
     }
     if (a.packs != b.packs) return a.packs > b.packs;
     return a.id < b.id;
-  });
-  if (q.limit > 0 && cases.size() > q.limit) cases.resize(q.limit);
-  return cases;
+  };
+  // Only the cases returned get their evidence.
+  if (q.limit > 0 && ranked.size() > q.limit) {
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(q.limit),
+                      ranked.end(), before);
+    ranked.resize(q.limit);
+  } else {
+    std::sort(ranked.begin(), ranked.end(), before);
+  }
+  for (std::uint32_t b : ranked) LEDGER_RETURN_IF_ERROR(fn(s.Materialize(s.builders[b])));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -859,13 +1130,16 @@ Result<std::vector<Case>> BuildCases(ledger::Ledger& ledger, const SuspectQuery&
   // One snapshot: the period, the rows, the evidence and the statuses agree even while ingest
   // appends, and the thousands of single-entry reads share one read lock.
   std::vector<Case> cases;
-  LEDGER_RETURN_IF_ERROR(ledger::InReadSnapshot(ledger, [&]() -> Status {
-    auto built = BuildCasesInSnapshot(ledger, q);
-    if (!built.ok()) return built.status();
-    cases = std::move(*built);
+  LEDGER_RETURN_IF_ERROR(ForEachCase(ledger, q, [&](Case&& c) {
+    cases.push_back(std::move(c));
     return Status::Ok();
   }));
   return cases;
+}
+
+Status ForEachCase(ledger::Ledger& ledger, const SuspectQuery& q,
+                   const std::function<Status(Case&&)>& fn) {
+  return ledger::InReadSnapshot(ledger, [&]() { return EachCaseInSnapshot(ledger, q, fn); });
 }
 
 }  // namespace ingest

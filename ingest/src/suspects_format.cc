@@ -140,12 +140,15 @@ std::string CaseJson(const Case& c) {
   return Dump(ToJson(c, true));
 }
 
-std::string CasesCsv(const std::vector<Case>& cases) {
+std::string CasesCsvHeader() {
+  return "case_id,type,month,status,amount_at_risk_yuan,amount_paid_yuan,recovered_yuan,packs,"
+         "institutions,institution_names,evidence_entries,assignee,key,summary_zh,summary_en\r\n";
+}
+
+std::string CaseCsvLine(const Case& c) {
   using suspects_internal::Yuan;
-  std::string out =
-      "case_id,type,month,status,amount_at_risk_yuan,amount_paid_yuan,recovered_yuan,packs,"
-      "institutions,institution_names,evidence_entries,assignee,key,summary_zh,summary_en\r\n";
-  for (const Case& c : cases) {
+  std::string out;
+  {
     const std::string fields[] = {
         c.id,
         CaseTypeName(c.type),
@@ -170,6 +173,12 @@ std::string CasesCsv(const std::vector<Case>& cases) {
     }
     out += "\r\n";
   }
+  return out;
+}
+
+std::string CasesCsv(const std::vector<Case>& cases) {
+  std::string out = CasesCsvHeader();
+  for (const Case& c : cases) out += CaseCsvLine(c);
   return out;
 }
 

@@ -20,6 +20,30 @@ std::int64_t I64(std::uint64_t v) {
   return static_cast<std::int64_t>(v);
 }
 
+// Sets `v` from a row of kSelectFacts (views into the statement's current row).
+void ReadFactView(const sql::Stmt& s, RowFactView& v) {
+  v.entry = static_cast<std::uint64_t>(s.Int(0));
+  v.institution = s.Text(1);
+  v.month = static_cast<int>(s.Int(2));
+  v.time = s.Int(3);
+  v.infno = static_cast<int>(s.Int(4));
+  v.verdict = static_cast<int>(s.Int(5));
+  v.settle = static_cast<int>(s.Int(6));
+  v.coverage = static_cast<CoverageClass>(s.Int(7));
+  v.boxes_milli = s.Int(8);
+  v.amount_fen = s.Int(9);
+  v.codes = static_cast<int>(s.Int(10));
+  v.drug = s.Text(11);
+  v.psn_hash = s.Text(12);
+  v.target_entry.reset();
+  if (!s.IsNull(13)) v.target_entry = static_cast<std::uint64_t>(s.Int(13));
+  v.rules = s.Text(14);
+}
+
+// ForEachEntryBody reads a set's whole span in one pass when the set holds at least this share
+// (1/k) of it.
+constexpr std::uint64_t kDenseBodies = 4;
+
 RowFact ReadFact(const sql::Stmt& st) {
   RowFact f;
   f.entry = static_cast<std::uint64_t>(st.Int(0));
@@ -104,7 +128,7 @@ RowFact RowFactView::ToFact() const {
 }
 
 Status ScanRowFacts(Ledger& ledger, const FactRange& range,
-                    const std::function<Status(const RowFactView&)>& fn) {
+                    const std::function<Status(const RowFactView&)>& fn, FactFilter filter) {
   sqlite3* db = ledger.impl().db.get();
   // Where the period's rows lie, from the index row_facts_time (month, time) alone (no table row
   // read): ingest writes rows as they are uploaded, so a month's rows are nearly one run of
@@ -126,7 +150,12 @@ Status ScanRowFacts(Ledger& ledger, const FactRange& range,
       (dense ? " WHERE entry BETWEEN ?5 AND ?6 AND +month BETWEEN ?1 AND ?2 AND +time BETWEEN ?3 "
                "AND ?4"
              : " WHERE month BETWEEN ?1 AND ?2 AND time BETWEEN ?3 AND ?4");
-  auto st = sql::Stmt::Prepare(db, sql.c_str());
+  const char* keep = filter == FactFilter::kWithRules ? " AND rules <> ''"
+                     : filter == FactFilter::kWithRulesOrInsuredPaidSales
+                         ? " AND (rules <> '' OR (infno = 3505 AND settle = 1 AND verdict <> 2 AND "
+                           "psn_hash <> ''))"
+                         : "";
+  auto st = sql::Stmt::Prepare(db, (sql + keep).c_str());
   if (!st.ok()) return st.status();
   st->Bind(1, std::int64_t{range.month_from})
       .Bind(2, std::int64_t{range.month_to})
@@ -135,22 +164,7 @@ Status ScanRowFacts(Ledger& ledger, const FactRange& range,
   if (dense) st->Bind(5, first).Bind(6, last);
   RowFactView v;
   return StepAll(*st, [&](const sql::Stmt& s) {
-    v.entry = static_cast<std::uint64_t>(s.Int(0));
-    v.institution = s.Text(1);
-    v.month = static_cast<int>(s.Int(2));
-    v.time = s.Int(3);
-    v.infno = static_cast<int>(s.Int(4));
-    v.verdict = static_cast<int>(s.Int(5));
-    v.settle = static_cast<int>(s.Int(6));
-    v.coverage = static_cast<CoverageClass>(s.Int(7));
-    v.boxes_milli = s.Int(8);
-    v.amount_fen = s.Int(9);
-    v.codes = static_cast<int>(s.Int(10));
-    v.drug = s.Text(11);
-    v.psn_hash = s.Text(12);
-    v.target_entry.reset();
-    if (!s.IsNull(13)) v.target_entry = static_cast<std::uint64_t>(s.Int(13));
-    v.rules = s.Text(14);
+    ReadFactView(s, v);
     return fn(v);
   });
 }
@@ -181,6 +195,79 @@ Result<std::vector<RowFact>> RowFactsByEntry(Ledger& ledger,
     st->Reset();
   }
   return out;
+}
+
+Status ForEachRowFact(Ledger& ledger, std::span<const std::uint64_t> entries,
+                      const std::function<Status(const RowFactView&)>& fn) {
+  const std::string sql = std::string(kSelectFacts) + " WHERE entry = ?1";
+  auto st = sql::Stmt::Prepare(ledger.impl().db.get(), sql.c_str());
+  if (!st.ok()) return st.status();
+  RowFactView v;
+  for (std::uint64_t e : entries) {
+    st->Bind(1, I64(e));
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    Status s = Status::Ok();
+    if (*row) {
+      ReadFactView(*st, v);
+      s = fn(v);
+    }
+    st->Reset();
+    LEDGER_RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
+}
+
+Status ForEachEntryBody(Ledger& ledger, std::span<const std::uint64_t> entries,
+                        const std::function<Status(std::uint64_t, std::string_view)>& fn) {
+  if (entries.empty()) return Status::Ok();
+  sqlite3* db = ledger.impl().db.get();
+  const auto missing = [](std::uint64_t e) {
+    return Status::Corruption("entry " + std::to_string(e) + " is missing");
+  };
+  const std::uint64_t first = entries.front(), last = entries.back();
+  if (last < first) return Status::InvalidArgument("ForEachEntryBody: entries are not ascending");
+  const auto body = [](const sql::Stmt& s, int col) {
+    const Bytes b = s.Blob(col);
+    return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
+  };
+  if ((last - first) / kDenseBodies < entries.size()) {
+    // One pass over the span: the rows not asked for are stepped over without being decoded.
+    auto st = sql::Stmt::Prepare(db, "SELECT idx, body FROM entries WHERE idx BETWEEN ?1 AND ?2");
+    if (!st.ok()) return st.status();
+    st->Bind(1, I64(first)).Bind(2, I64(last));
+    std::size_t k = 0;
+    LEDGER_RETURN_IF_ERROR(StepAll(*st, [&](const sql::Stmt& s) -> Status {
+      const auto idx = static_cast<std::uint64_t>(s.Int(0));
+      if (k < entries.size() && entries[k] < idx) return missing(entries[k]);
+      if (k == entries.size() || entries[k] != idx) return Status::Ok();
+      ++k;
+      return fn(idx, body(s, 1));
+    }));
+    if (k < entries.size()) return missing(entries[k]);
+    return Status::Ok();
+  }
+  auto st = sql::Stmt::Prepare(db, "SELECT body FROM entries WHERE idx = ?1");
+  if (!st.ok()) return st.status();
+  std::uint64_t prev = 0;
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    const std::uint64_t e = entries[k];
+    if (k > 0 && e <= prev) {
+      return Status::InvalidArgument("ForEachEntryBody: entries are not ascending");
+    }
+    prev = e;
+    st->Bind(1, I64(e));
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      st->Reset();
+      return missing(e);
+    }
+    const Status s = fn(e, body(*st, 0));
+    st->Reset();
+    LEDGER_RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<std::uint64_t>> VoidedEntries(Ledger& ledger,

@@ -683,3 +683,35 @@ TEST_CASE("suspects: GET /v1/suspects and /v1/cases/{id} answer through the regu
   CHECK(call("/v1/suspects?limit=-1").status == 400);
   CHECK(call("/v1/cases/no-such-case").status >= 400);
 }
+
+TEST_CASE("suspects: ForEachCase gives BuildCases's cases one at a time and stops when told",
+          "[suspects]") {
+  Fixture f;
+  Fill(f);
+  ingest::SuspectQuery limited;
+  limited.limit = 3;
+  ingest::SuspectQuery patients;
+  patients.type = CaseType::kPatientReturned;
+  for (const ingest::SuspectQuery& q : {ingest::SuspectQuery{}, limited, patients}) {
+    const std::vector<Case> built = Build(f, q);
+    REQUIRE_FALSE(built.empty());
+    std::vector<Case> streamed;
+    std::string csv = ingest::CasesCsvHeader();
+    auto st = ingest::ForEachCase(*f.ledger, q, [&](Case&& c) {
+      csv += ingest::CaseCsvLine(c);
+      streamed.push_back(std::move(c));
+      return ledger::Status::Ok();
+    });
+    REQUIRE(st.ok());
+    CHECK(ingest::CasesJson(streamed, q) == ingest::CasesJson(built, q));
+    CHECK(csv == ingest::CasesCsv(built));
+  }
+  CHECK(Build(f, limited).size() == 3);
+  int calls = 0;
+  auto st = ingest::ForEachCase(*f.ledger, {}, [&](Case&&) {
+    ++calls;
+    return ledger::Status::FailedPrecondition("enough");
+  });
+  CHECK(st.message() == "enough");
+  CHECK(calls == 1);
+}

@@ -108,6 +108,12 @@ struct SuspectQuery {
 // Cases in the query, ranked by amount at risk (then packs, then id), with their statuses.
 // Errors: kInvalidArgument for a bad query (naming the field); ledger errors as they come.
 ledger::Result<std::vector<Case>> BuildCases(ledger::Ledger& ledger, const SuspectQuery& query);
+// The same cases one at a time, in rank order: each Case (with its evidence) is made just before
+// `fn` gets it, so memory stays at the compact building state (about 100 bytes per flagged row and
+// per evidence link) however many cases and evidence items the period holds. A non-ok status from
+// `fn` stops and is returned. All of it runs in one read snapshot.
+ledger::Status ForEachCase(ledger::Ledger& ledger, const SuspectQuery& query,
+                           const std::function<ledger::Status(Case&&)>& fn);
 
 // Parses "yyyy-MM-dd" for --from/--to and ?from=: kInvalidArgument naming `what` when malformed.
 ledger::Result<validator::Date> ParseQueryDate(std::string_view text, std::string_view what);
@@ -123,6 +129,9 @@ std::string CasesJson(const std::vector<Case>& cases, const SuspectQuery& query)
 std::string CaseJson(const Case& c);
 // CSV for on-site checks, one line per case (header first; columns in docs/suspects.md).
 std::string CasesCsv(const std::vector<Case>& cases);
+// Its header and one case's line (CRLF-terminated), to write cases as ForEachCase gives them.
+std::string CasesCsvHeader();
+std::string CaseCsvLine(const Case& c);
 
 // An action on a case, as the CLI or POST /v1/cases/{id}/actions gives it.
 struct CaseActionRequest {

@@ -53,10 +53,22 @@ struct RowFactView {
   RowFact ToFact() const;
 };
 
-// Every row fact whose business time lies in `range`, in one read of the period's rows (in no
-// particular order). A non-ok status from `fn` stops the scan and is returned.
+// Which rows ScanRowFacts passes on; the others are skipped inside SQLite, without decoding their
+// columns.
+enum class FactFilter {
+  kAll,
+  kWithRules,  // rows with any finding (rules not empty)
+  // ... and the insured (settle 1), not blocked sales (3505) of a known person (psn_hash not
+  // empty): what suspect building needs.
+  kWithRulesOrInsuredPaidSales,
+};
+
+// Every row fact whose business time lies in `range` (and that `filter` keeps), in one read of
+// the period's rows (in no particular order). A non-ok status from `fn` stops the scan and is
+// returned.
 Status ScanRowFacts(Ledger& ledger, const FactRange& range,
-                    const std::function<Status(const RowFactView&)>& fn);
+                    const std::function<Status(const RowFactView&)>& fn,
+                    FactFilter filter = FactFilter::kAll);
 
 // Runs `fn` inside one read transaction of the ledger's connection (or inside the transaction
 // already open on it): every read in `fn` sees the same snapshot, and SQLite takes its read lock
@@ -66,6 +78,17 @@ Status InReadSnapshot(Ledger& ledger, const std::function<Status()>& fn);
 // The row facts of the given entries, in the order given; entries without facts are skipped.
 Result<std::vector<RowFact>> RowFactsByEntry(Ledger& ledger,
                                              std::span<const std::uint64_t> entries);
+// The same as views, one call per entry with facts (the view is valid only during the call): no
+// copy of the text columns. A non-ok status from `fn` stops the reads and is returned.
+Status ForEachRowFact(Ledger& ledger, std::span<const std::uint64_t> entries,
+                      const std::function<Status(const RowFactView&)>& fn);
+
+// The exact bytes of each of `entries` (ascending, distinct), in that order: `fn` gets a view valid
+// only during the call. Reads nothing but the entries table's body column: no hash, no copy. A
+// dense set (at least a quarter of the entries of its span) is read in one pass over the span,
+// a sparse one by primary key. A missing entry is kCorruption naming it.
+Status ForEachEntryBody(Ledger& ledger, std::span<const std::uint64_t> entries,
+                        const std::function<Status(std::uint64_t, std::string_view)>& fn);
 
 // Those of `entries` that a recorded 3507 voids (through the partial index row_facts_voids).
 Result<std::vector<std::uint64_t>> VoidedEntries(Ledger& ledger,
