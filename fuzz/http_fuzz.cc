@@ -2,14 +2,26 @@
 // Beast sessions, routes, tokens, admission, the writer thread and SQLite) runs in this process
 // on a loopback port with a fresh ledger holding the example reference data and one terminal
 // token of P13080200001. Each input is sent on a new connection, which is then half-closed; the
-// daemon must answer with well-formed HTTP and close it in time. "@TOKEN@" in an input is
-// replaced by the token's secret, so seeds (and their mutations) get past authentication.
+// daemon must answer with well-formed HTTP and close it. "@TOKEN@" in an input is replaced by
+// the token's secret, so seeds (and their mutations) get past authentication.
+//
+// One input's outcome depends on its bytes only, never on the clock:
+// - the daemon's read, idle and write timeouts are far longer than any input takes, so no timer
+//   of the daemon ever closes a connection here (the half-close is what ends every request;
+//   a daemon that failed to close on it would be caught below, not hidden by a timer);
+// - the harness waits in short poll slices and counts each slice as at most kSlice, however long
+//   it really took, so "no close within kPatience" means kPatience of the process running, not of
+//   the wall clock. A fuzzer paused with SIGSTOP (the lead's benchmarks pause every niced
+//   process for minutes) or starved of CPU by other work is not mistaken for a daemon that hangs.
+//   This check replaces libFuzzer's -timeout for this target (scripts/fuzz.sh passes
+//   -timeout=0 for it): libFuzzer's alarm measures wall-clock time.
+#include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -82,7 +94,10 @@ Setup Prepare() {
   o.http.threads = 1;
   o.http.body_limit = 64 << 10;
   o.http.header_limit = 4 << 10;
-  o.http.read_timeout = std::chrono::seconds(2);
+  // No timer of the daemon may end a connection here (see the file comment).
+  o.http.read_timeout = std::chrono::hours(1);
+  o.http.idle_timeout = std::chrono::hours(1);
+  o.http.write_timeout = std::chrono::hours(1);
   o.http.max_pipelined = 4;
   o.queue_capacity = 64;
   o.checkpoint_interval = std::chrono::milliseconds(0);
@@ -108,41 +123,84 @@ std::string Substitute(std::string_view in, const std::string& token) {
   }
 }
 
+// Patience for one input, counted in time the process ran (see the file comment).
+constexpr std::chrono::milliseconds kSlice{50};
+constexpr std::chrono::milliseconds kPatience{20000};
+
+// Waits in slices of at most kSlice until `fd` is ready for `events` or `budget` is spent; a
+// slice counts as at most kSlice however long the process was paused or starved meanwhile.
+// Returns the revents (0: the budget is spent).
+short WaitFor(int fd, short events, std::chrono::milliseconds& budget) {
+  while (budget.count() > 0) {
+    const auto start = Clock::now();
+    pollfd p{fd, events, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(kSlice.count()));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    budget -= std::clamp(took, std::chrono::milliseconds(1), kSlice);
+    if (n > 0) return p.revents;
+    if (n < 0 && errno != EINTR) Die(std::string("poll failed: ") + std::strerror(errno));
+  }
+  return 0;
+}
+
 // Sends `request`, half-closes, and returns everything the daemon writes until it closes.
 std::string Exchange(std::uint16_t port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) Die("socket failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  // A refused or failed connect is retried for up to 15 s (the same patience as for an answer):
-  // other programs on the machine can exhaust loopback ports for a moment.
-  const auto connect_deadline = Clock::now() + std::chrono::seconds(15);
-  while (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    if (Clock::now() > connect_deadline)
-      Die(std::string("connect failed: ") + std::strerror(errno));
-    ::usleep(10000);
+  std::chrono::milliseconds budget = kPatience;
+  // A failed connect is retried (in slices of the same patience): other programs on the machine
+  // can exhaust loopback ports for a moment. The listener's backlog accepts the connection even
+  // while the daemon's threads are not running.
+  int fd = -1;
+  while (true) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) Die(std::string("socket failed: ") + std::strerror(errno));
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
+    const int err = errno;
+    ::close(fd);
+    if (budget.count() <= 0) Die(std::string("connect failed: ") + std::strerror(err));
+    ::usleep(static_cast<useconds_t>(kSlice.count()) * 1000);
+    budget -= kSlice;
   }
+  // Non-blocking from here on, so that no call can outwait the patience.
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  std::string out;
+  char buf[8192];
+  // Answers are read while sending, so that a daemon that stops reading until its answers are
+  // taken (max_pipelined) cannot deadlock with the harness.
   std::size_t sent = 0;
   while (sent < request.size()) {
     const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the daemon refused the rest (and answered why)
-    sent += static_cast<std::size_t>(n);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;  // refused
+    const short ready = WaitFor(fd, POLLIN | POLLOUT, budget);
+    if (ready == 0) {
+      Die("the daemon took no more of the request for " + std::to_string(kPatience.count()) +
+          " ms of running time");
+    }
+    if (ready & POLLIN) {
+      const ssize_t got = ::recv(fd, buf, sizeof buf, 0);
+      if (got > 0) out.append(buf, static_cast<std::size_t>(got));
+    }
   }
   ::shutdown(fd, SHUT_WR);
-  std::string out;
-  const auto deadline = Clock::now() + std::chrono::seconds(15);
-  char buf[8192];
   while (true) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) Die("the daemon neither answered nor closed within 15 s");
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;  // closed (or reset after the answer)
-    out.append(buf, static_cast<std::size_t>(n));
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) break;                                                     // closed
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) break;  // reset after answer
+    if (WaitFor(fd, POLLIN, budget) == 0) {
+      Die("the daemon neither answered nor closed within " + std::to_string(kPatience.count()) +
+          " ms of running time (" + std::to_string(out.size()) + " bytes answered)");
+    }
   }
   // Close with a reset: no TIME_WAIT, so millions of connections do not exhaust the ports.
   linger l{1, 0};

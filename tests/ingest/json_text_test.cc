@@ -18,13 +18,15 @@ std::string Quoted(std::string_view s) {
 }  // namespace
 
 TEST_CASE("AppendJsonString writes what CanonicalJson writes") {
-  std::vector<std::string> samples = {"",
-                                      "plain",
-                                      "quote \" and backslash \\",
-                                      "tab\tnewline\ncr\rbs\bff\f",
-                                      std::string("nul \0 unit sep \x1f del \x7f", 24),
-                                      "康宁大药房 ⚕ 𝄞",
-                                      "ends with escape\n"};
+  using namespace std::string_literals;
+  std::vector<std::string> samples = {
+      "",
+      "plain",
+      "quote \" and backslash \\",
+      "tab\tnewline\ncr\rbs\bff\f",
+      "nul \0 unit sep \x1f del \x7f"s,  // 22 bytes: the literal suffix keeps the NUL
+      "康宁大药房 ⚕ 𝄞",
+      "ends with escape\n"};
   for (int c = 0; c < 0x20; ++c) samples.push_back(std::string(1, static_cast<char>(c)) + "x");
   for (const std::string& s : samples) {
     INFO("sample of " << s.size() << " bytes");
