@@ -234,7 +234,7 @@ void World::PlanRings() {
   resales_.resize(static_cast<std::size_t>(o_.days));
   for (int k = 0; k < rings; ++k) {
     Ring ring;
-    char id[16];
+    char id[24];  // "RING-" and any int: no truncation
     std::snprintf(id, sizeof id, "RING-%02d", k + 1);
     ring.id = id;
     std::vector<int> pool = pharmacies;
