@@ -132,11 +132,7 @@ class Generator {
       }
       m += head;
       if (!uncoded) {
-        for (std::size_t k = 0; k < codes.size(); ++k) {
-          m += k ? ",{\"drug_trac_codg\":\"" : "{\"drug_trac_codg\":\"";
-          m += codes[k];
-          m += "\"}";
-        }
+        bench::AppendCodes(m, codes);
       }
       m += "]}";
       if (!receipt && !ret && !uncoded) {

@@ -182,11 +182,7 @@ class FlagTerminal {
                       static_cast<unsigned long long>(msg_));
       }
       m += row;
-      for (std::size_t k = 0; k < codes.size(); ++k) {
-        m += k ? ",{\"drug_trac_codg\":\"" : "{\"drug_trac_codg\":\"";
-        m += codes[k];
-        m += "\"}";
-      }
+      bench::AppendCodes(m, codes);
       m += "]}";
     }
     m += "]}}";
@@ -217,10 +213,7 @@ std::string Message(const char* infno, const std::string& inst, const std::strin
                     const std::string& bchno, int drug, const std::vector<std::string>& codes,
                     const char* time, std::uint64_t psn) {
   std::string codes_json;
-  for (const auto& c : codes) {
-    codes_json +=
-        (codes_json.empty() ? "{\"drug_trac_codg\":\"" : ",{\"drug_trac_codg\":\"") + c + "\"}";
-  }
+  bench::AppendCodes(codes_json, codes);
   char drug_code[16];
   std::snprintf(drug_code, sizeof drug_code, "XB%08d", drug);
   const bool sale = std::strcmp(infno, "3505") == 0;

@@ -43,6 +43,15 @@ inline std::string Institution(int i) {
   return buf;
 }
 
+// Appends a drugtracinfo array's items ({"drug_trac_codg":"..."}, comma-separated) to `m`.
+inline void AppendCodes(std::string& m, const std::vector<std::string>& codes) {
+  for (std::size_t k = 0; k < codes.size(); ++k) {
+    m += k ? ",{\"drug_trac_codg\":\"" : "{\"drug_trac_codg\":\"";
+    m += codes[k];
+    m += "\"}";
+  }
+}
+
 // One terminal's stream of messages.
 class Terminal {
  public:
@@ -115,11 +124,7 @@ class Terminal {
                       codes.size(), static_cast<unsigned long long>(msg_));
       }
       m += row;
-      for (std::size_t k = 0; k < codes.size(); ++k) {
-        m += k ? ",{\"drug_trac_codg\":\"" : "{\"drug_trac_codg\":\"";
-        m += codes[k];
-        m += "\"}";
-      }
+      AppendCodes(m, codes);
       m += "]}";
     }
     m += "]}}";
