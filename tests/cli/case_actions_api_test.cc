@@ -23,33 +23,6 @@ using testsupport::HttpResult;
 using testsupport::kHospital;
 using testsupport::kPharmacy;
 
-Json ReceiptRow(const std::string& bchno, const std::vector<std::string>& codes) {
-  return {{"fixmedins_bchno", bchno},
-          {"med_list_codg", "XA10BFA001A001010101001"},
-          {"fixmedins_hilist_id", "H1"},
-          {"fixmedins_hilist_name", "阿卡波糖片"},
-          {"spler_name", "s"},
-          {"purc_retn_cnt", std::to_string(codes.size())},
-          {"purc_retn_stoin_time", "2025-08-01 09:00:00"},
-          {"drugtracinfo", testsupport::TraceCodes(codes)}};
-}
-
-Json SaleRow(const std::string& bchno, const std::vector<std::string>& codes) {
-  return {{"fixmedins_bchno", bchno},
-          {"med_list_codg", "XA10BFA001A001010101001"},
-          {"fixmedins_hilist_id", "H1"},
-          {"fixmedins_hilist_name", "阿卡波糖片"},
-          {"rtal_docno", "D" + bchno},
-          {"sel_retn_cnt", std::to_string(codes.size())},
-          {"sel_retn_time", "2025-08-02 10:00:00"},
-          {"trdn_flag", "0"},
-          {"mdtrt_setl_type", 1},
-          {"setl_id", "SET" + bchno},
-          {"psn_no", "PSN-A"},
-          {"finl_trns_pric", "36.50"},
-          {"drugtracinfo", testsupport::TraceCodes(codes)}};
-}
-
 // The pharmacy sells two boxes with insurance; the hospital then "receives" them: a collector
 // case at the hospital (region 130802).
 struct Ring {
@@ -68,9 +41,12 @@ struct Ring {
     d.Start(serve_args);
     c = d.Client();
     const std::vector<std::string> codes = {"81000010000000555001", "81000010000000555002"};
-    Upload(terminal, testsupport::UploadMessage("3503", "m1", kPharmacy, ReceiptRow("R1", codes)));
-    Upload(terminal, testsupport::UploadMessage("3505", "m2", kPharmacy, SaleRow("S1", codes)));
-    Upload(hospital, testsupport::UploadMessage("3503", "m3", kHospital, ReceiptRow("R2", codes)));
+    Upload(terminal, testsupport::UploadMessage("3503", "m1", kPharmacy,
+                                                testsupport::ReceiptRow("R1", codes)));
+    Upload(terminal, testsupport::UploadMessage("3505", "m2", kPharmacy,
+                                                testsupport::InsuredSaleRow("S1", codes)));
+    Upload(hospital, testsupport::UploadMessage("3503", "m3", kHospital,
+                                                testsupport::ReceiptRow("R2", codes)));
     HttpResult r = c.Get("/v1/suspects?type=collector", Bearer(regulator));
     INFO(r.body);
     REQUIRE(r.status == 200);
@@ -244,7 +220,7 @@ TEST_CASE("institution month api: verdict mix, findings and drugs sold without c
   Ring ring;
   // A sale of a code-required drug the pharmacy declared no 无码库 stock of, without any code:
   // CODE_MISSING.
-  Json uncoded = SaleRow("S9", {});
+  Json uncoded = testsupport::InsuredSaleRow("S9", {});
   uncoded.erase("drugtracinfo");
   uncoded["sel_retn_cnt"] = "1";
   uncoded["med_list_codg"] = "XC09CAV119A001010104532";

@@ -20,34 +20,6 @@ void ExpectError(const ProcessResult& r, const std::string& fragment) {
   CHECK(r.out.empty());
 }
 
-json ReceiptRow(const std::string& bchno, const std::vector<std::string>& codes) {
-  return {{"fixmedins_bchno", bchno},
-          {"med_list_codg", "XA10BFA001A001010101001"},
-          {"fixmedins_hilist_id", "H1"},
-          {"fixmedins_hilist_name", "阿卡波糖片"},
-          {"spler_name", "s"},
-          {"purc_retn_cnt", std::to_string(codes.size())},
-          {"purc_retn_stoin_time", "2025-08-01 09:00:00"},
-          {"drugtracinfo", testsupport::TraceCodes(codes)}};
-}
-
-json SaleRow(const std::string& bchno, const std::vector<std::string>& codes,
-             const std::string& time) {
-  return {{"fixmedins_bchno", bchno},
-          {"med_list_codg", "XA10BFA001A001010101001"},
-          {"fixmedins_hilist_id", "H1"},
-          {"fixmedins_hilist_name", "阿卡波糖片"},
-          {"rtal_docno", "D" + bchno},
-          {"sel_retn_cnt", std::to_string(codes.size())},
-          {"sel_retn_time", time},
-          {"trdn_flag", "0"},
-          {"mdtrt_setl_type", 1},
-          {"setl_id", "SET" + bchno},
-          {"psn_no", "PSN-A"},
-          {"finl_trns_pric", "36.50"},
-          {"drugtracinfo", testsupport::TraceCodes(codes)}};
-}
-
 // The example region's pharmacy sells two boxes with insurance; the hospital H13080200003 then
 // "receives" them (a collector), and the pharmacy sells one of them again.
 struct CliRing {
@@ -61,16 +33,22 @@ struct CliRing {
     REQUIRE(ref.exit_code == 0);
     const std::vector<std::string> codes = {"81000010000000000001", "81000010000000000002"};
     std::string nd;
-    nd += testsupport::UploadMessage("3503", "m1", "P13080200001", ReceiptRow("R1", codes)).dump() +
-          "\n";
-    nd += testsupport::UploadMessage("3505", "m2", "P13080200001",
-                                     SaleRow("S1", codes, "2025-08-02 10:00:00"))
+    nd += testsupport::UploadMessage("3503", "m1", "P13080200001",
+                                     testsupport::ReceiptRow("R1", codes))
               .dump() +
           "\n";
-    nd += testsupport::UploadMessage("3503", "m3", "H13080200003", ReceiptRow("R2", codes)).dump() +
+    nd +=
+        testsupport::UploadMessage("3505", "m2", "P13080200001",
+                                   testsupport::InsuredSaleRow("S1", codes, "2025-08-02 10:00:00"))
+            .dump() +
+        "\n";
+    nd += testsupport::UploadMessage("3503", "m3", "H13080200003",
+                                     testsupport::ReceiptRow("R2", codes))
+              .dump() +
           "\n";
-    nd += testsupport::UploadMessage("3505", "m4", "P13080200001",
-                                     SaleRow("S2", {codes[0]}, "2025-08-09 10:00:00"))
+    nd += testsupport::UploadMessage(
+              "3505", "m4", "P13080200001",
+              testsupport::InsuredSaleRow("S2", {codes[0]}, "2025-08-09 10:00:00"))
               .dump() +
           "\n";
     testsupport::WriteFile(dir.file("m.ndjson"), nd);

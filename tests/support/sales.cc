@@ -73,4 +73,32 @@ nlohmann::json TraceCodes(const std::vector<std::string>& codes) {
   return a;
 }
 
+nlohmann::json ReceiptRow(const std::string& bchno, const std::vector<std::string>& codes) {
+  return {{"fixmedins_bchno", bchno},
+          {"med_list_codg", "XA10BFA001A001010101001"},
+          {"fixmedins_hilist_id", "H1"},
+          {"fixmedins_hilist_name", "阿卡波糖片"},
+          {"spler_name", "s"},
+          {"purc_retn_cnt", std::to_string(codes.size())},
+          {"purc_retn_stoin_time", "2025-08-01 09:00:00"},
+          {"drugtracinfo", TraceCodes(codes)}};
+}
+
+nlohmann::json InsuredSaleRow(const std::string& bchno, const std::vector<std::string>& codes,
+                              const std::string& time) {
+  return {{"fixmedins_bchno", bchno},
+          {"med_list_codg", "XA10BFA001A001010101001"},
+          {"fixmedins_hilist_id", "H1"},
+          {"fixmedins_hilist_name", "阿卡波糖片"},
+          {"rtal_docno", "D" + bchno},
+          {"sel_retn_cnt", std::to_string(codes.size())},
+          {"sel_retn_time", time},
+          {"trdn_flag", "0"},
+          {"mdtrt_setl_type", 1},
+          {"setl_id", "SET" + bchno},
+          {"psn_no", "PSN-A"},
+          {"finl_trns_pric", "36.50"},
+          {"drugtracinfo", TraceCodes(codes)}};
+}
+
 }  // namespace testsupport

@@ -27,6 +27,12 @@ nlohmann::json UploadMessage(const std::string& infno, const std::string& msgid,
 // The drugtracinfo array of `codes`.
 nlohmann::json TraceCodes(const std::vector<std::string>& codes);
 
+// A 3503 receipt row of 阿卡波糖片, one box per code, received 2025-08-01.
+nlohmann::json ReceiptRow(const std::string& bchno, const std::vector<std::string>& codes);
+// A 3505 insured sale row of 阿卡波糖片 to patient PSN-A, one box per code, at `time`.
+nlohmann::json InsuredSaleRow(const std::string& bchno, const std::vector<std::string>& codes,
+                              const std::string& time = "2025-08-02 10:00:00");
+
 // The fixmedins_bchno of every row of a 3505 message, in order.
 std::vector<std::string> SaleBchnos(const nlohmann::json& message);
 
